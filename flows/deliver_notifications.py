@@ -1,0 +1,32 @@
+"""The ``deliver-notifications`` deployment's flow: sends due outbox rows through Apprise."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from notifications.delivery import deliver_due
+from services import clock
+from services.db import get_engine
+
+
+@task(name="deliver-due-notifications", cache_policy=NO_CACHE)
+def deliver_batch(limit: int) -> dict[str, Any]:
+    engine = get_engine()
+    return asdict(deliver_due(engine, clock.now(engine), limit))
+
+
+@flow(name="deliver-notifications", persist_result=False)
+def deliver_notifications(limit: int = 500, max_batches: int = 20) -> dict[str, int]:
+    totals = {"delivered": 0, "retried": 0, "dead": 0}
+    for _ in range(max_batches):
+        batch = deliver_batch(limit)
+        for key in totals:
+            totals[key] += batch[key]
+        if batch["delivered"] + batch["retried"] + batch["dead"] < limit:
+            break
+    get_run_logger().info("notifications: %s", totals)
+    return totals

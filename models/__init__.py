@@ -1,0 +1,33 @@
+"""SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``."""
+
+from models.audit import AuditEvent, AuditHead
+from models.case import (
+    Case,
+    CaseAssignment,
+    CaseEvent,
+    CaseStep,
+    ConsentRecord,
+    Decision,
+    Person,
+)
+from models.clock import ClockOffset
+from models.directory import Authority, StaffMember
+from models.outbox import Notification
+from models.timer import Timer
+
+__all__ = [
+    "AuditEvent",
+    "AuditHead",
+    "Authority",
+    "Case",
+    "CaseAssignment",
+    "CaseEvent",
+    "CaseStep",
+    "ClockOffset",
+    "ConsentRecord",
+    "Decision",
+    "Notification",
+    "Person",
+    "StaffMember",
+    "Timer",
+]

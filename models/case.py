@@ -1,0 +1,118 @@
+"""Cases and what hangs off them: people, consent, events, steps and decisions.
+
+Personal data lives only in ``Person`` (and in event payloads, which never leave this database).
+Everything that crosses into Prefect or a notification carries the case reference alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import JSONColumn, UTCDateTime, utcnow
+
+
+class Case(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True, max_length=16)
+    pathway: str = Field(index=True, max_length=40)
+    definition_version: str = Field(max_length=20)
+    authority_id: str = Field(foreign_key="authority.id", index=True)
+    state: str = Field(max_length=60)
+    status: str = Field(default="open", index=True, max_length=12)
+    outcome_code: str | None = Field(default=None, max_length=40)
+    duty_outcome: str | None = Field(default=None, max_length=60)
+    linked_case_id: int | None = Field(default=None, foreign_key="case.id")
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSONColumn)
+    version: int = Field(default=1, description="bumped on every applied transition")
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Person(SQLModel, table=True):
+    """The minimum about a person on a case. Never copied out of the application database."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    relationship_to_case: str = Field(max_length=40, description="young_person, parent, ...")
+    full_name: str
+    date_of_birth: date | None = None
+
+
+class ConsentRecord(SQLModel, table=True):
+    """Consent per disclosure purpose and per person (spec §0.4), or a safeguarding override."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    purpose: str = Field(max_length=60)
+    given: bool
+    scope: str = ""
+    safeguarding_override: bool = False
+    override_rationale: str | None = None
+    recorded_by: str
+    recorded_role: str
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CaseEvent(SQLModel, table=True):
+    """Something that happened to a case. The pathway flow is run once per event."""
+
+    __table_args__ = (UniqueConstraint("case_id", "idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    transition: str = Field(max_length=60)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONColumn)
+    actor: str
+    role: str
+    idempotency_key: str = Field(max_length=80)
+    status: str = Field(default="pending", max_length=12, description="pending|applied|rejected")
+    rejection_reason: str | None = None
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    flow_run_id: str | None = None
+
+
+class CaseStep(SQLModel, table=True):
+    """A step of the protocol as it was opened and done on one case."""
+
+    __table_args__ = (Index("ix_casestep_case_status", "case_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id")
+    step: str = Field(max_length=60)
+    status: str = Field(default="open", max_length=12, description="open|done|cancelled")
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_by: str | None = None
+    event_id: int | None = Field(default=None, foreign_key="caseevent.id")
+
+
+class Decision(SQLModel, table=True):
+    """A recorded decision or sign-off, with who made it, in what role, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str = Field(max_length=60)
+    outcome: str = Field(max_length=60)
+    decided_by: str
+    role: str
+    rationale: str = ""
+    basis: str = ""
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    event_id: int | None = Field(default=None, foreign_key="caseevent.id")
+
+
+class CaseAssignment(SQLModel, table=True):
+    """Named staff on a case; their addresses receive the case's alerts."""
+
+    __table_args__ = (UniqueConstraint("case_id", "staff_id", "case_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    staff_id: int = Field(foreign_key="staffmember.id")
+    case_role: str = Field(max_length=60)

@@ -1,0 +1,45 @@
+"""The contact directory: housing authorities and the staff named on cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from models.types import JSONColumn
+
+
+class Authority(SQLModel, table=True):
+    """One local housing authority, normalised from seed 002 (spec §9)."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str
+    kind: str = Field(description="district (two-tier LHA) or unitary")
+    children_services_authority: str = Field(description="kcc for the 12 districts; medway")
+    main_phone: str | None = None
+    ooh_phone: str | None = None
+    ooh_verified: bool = False
+    email: str | None = None
+    website: str | None = None
+    extra_contacts: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONColumn)
+    last_verified: date | None = None
+    routes: list[str] = Field(default_factory=list, sa_type=JSONColumn)
+    ics_routes: list[str] = Field(default_factory=list, sa_type=JSONColumn)
+    ooh_routes: list[str] = Field(default_factory=list, sa_type=JSONColumn)
+    escalation_chains: dict[str, Any] = Field(default_factory=dict, sa_type=JSONColumn)
+    data_gaps: list[str] = Field(default_factory=list, sa_type=JSONColumn)
+    source: str = Field(default="seed 002 (Kent practice guidance, April 2023)")
+
+
+class StaffMember(SQLModel, table=True):
+    """A named member of staff who can be given a case and receives its alerts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=80)
+    display_name: str
+    email: str
+    role: str = Field(index=True)
+    authority_id: str | None = Field(default=None, foreign_key="authority.id")
+    team: str = Field(description="lha or ics")
+    active: bool = True

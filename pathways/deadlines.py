@@ -1,0 +1,501 @@
+"""The deadline rule registry (spec §1 timers, §10 conflicts, §13 errata) and ``compute_deadline``.
+
+Pure: no I/O. Per-authority overrides arrive as a plain mapping so the caller decides
+where they come from (``services.authority_config.rule_overrides_for`` or a per-case
+override recorded with a reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
+from typing import Literal
+
+from pathways.calendar import (
+    LONDON,
+    add_clock_hours,
+    add_months,
+    add_working_days,
+    birthday,
+    end_of_day,
+    london_date,
+    next_working_day_not_friday,
+    period_beginning_with,
+    start_of_day,
+    to_london,
+)
+
+Unit = Literal["hours", "days", "weeks", "working_days", "months"]
+Status = Literal["statute", "guidance", "local", "assumption", "conflict"]
+Convention = Literal[
+    "clock-hours",
+    "days-beginning-with",
+    "weeks-beginning-with",
+    "days-after",
+    "working-days-after",
+    "months-after",
+    "birthday-months-after",
+    "birthday-months-before",
+    "days-before",
+    "days-after+not-on-friday",
+]
+
+_LEAP_DAY_NOTE = "A 29 February birthday falls on 28 February in a non-leap year."
+_MONTH_END_NOTE = (
+    "A day that does not exist in the target month becomes that month's last day "
+    "(31 August + 6 months = 28/29 February; 29 February + 12 months = 28 February)."
+)
+
+
+class UnknownRuleError(LookupError):
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"unknown rule '{rule_id}' (valid: {', '.join(sorted(RULES))})")
+        self.rule_id = rule_id
+
+
+class OverrideError(ValueError):
+    """An override the rule does not allow; the message names the rule and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    default: int
+    unit: Unit
+    convention: Convention
+    convention_text: str
+    citation: str
+    overridable_per_authority: bool
+    status: Status
+    # Only the birthday conventions use it: the age whose birthday anchors the period.
+    anchor_age: int | None = None
+
+    @property
+    def is_datetime(self) -> bool:
+        return self.convention == "clock-hours"
+
+
+def warning_point(start_at: datetime, due_at: datetime, fraction: float) -> datetime:
+    """The moment ``fraction`` of the way from ``start_at`` to ``due_at`` (e.g. 0.75).
+
+    Elapsed time is measured in UTC so a clock change does not shift the warning.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"warning fraction must be between 0 and 1, got {fraction}")
+    start_utc = to_london(start_at).astimezone(UTC)
+    due_utc = to_london(due_at).astimezone(UTC)
+    if due_utc < start_utc:
+        raise ValueError(
+            "warning points apply to timers running forward; this deadline is before its start"
+        )
+    return (start_utc + (due_utc - start_utc) * fraction).astimezone(LONDON)
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    rule: Rule
+    amount: int
+    start_at: datetime
+    due_date: date
+    due_at: datetime
+    is_datetime: bool
+
+    def warn_at(self, fraction: float, start_at: datetime | None = None) -> datetime:
+        """``warning_point`` from ``start_at`` (default: this deadline's own start)."""
+        return warning_point(start_at or self.start_at, self.due_at, fraction)
+
+    @property
+    def due_iso(self) -> str:
+        """ISO date for day rules, ISO datetime with offset for the clock-hours rule."""
+        return self.due_at.isoformat() if self.is_datetime else self.due_date.isoformat()
+
+
+def _by_birthday_after(rule: Rule, start: date, amount: int) -> date:
+    return add_months(birthday(start, _anchor_age(rule)), amount)
+
+
+def _by_birthday_before(rule: Rule, start: date, amount: int) -> date:
+    return add_months(birthday(start, _anchor_age(rule)), -amount)
+
+
+def _anchor_age(rule: Rule) -> int:
+    if rule.anchor_age is None:
+        raise ValueError(f"rule '{rule.id}' uses a birthday convention but has no anchor_age")
+    return rule.anchor_age
+
+
+# Day-based conventions: (rule, start date, amount) -> due date.
+_DATE_COUNTERS: Mapping[str, Callable[[Rule, date, int], date]] = {
+    "days-beginning-with": lambda _r, d, n: period_beginning_with(d, n),
+    "weeks-beginning-with": lambda _r, d, n: period_beginning_with(d, 7 * n),
+    "days-after": lambda _r, d, n: d + timedelta(days=n),
+    "days-before": lambda _r, d, n: d - timedelta(days=n),
+    "working-days-after": lambda _r, d, n: add_working_days(d, n),
+    "months-after": lambda _r, d, n: add_months(d, n),
+    "birthday-months-after": _by_birthday_after,
+    "birthday-months-before": _by_birthday_before,
+    "days-after+not-on-friday": lambda _r, d, n: next_working_day_not_friday(d + timedelta(days=n)),
+}
+
+
+_RULE_LIST: tuple[Rule, ...] = (
+    Rule(
+        id="joint-visit-1617",
+        title="First joint meeting with family and 16/17-year-old",
+        default=24,
+        unit="hours",
+        convention="clock-hours",
+        convention_text=(
+            "24 clock hours of real elapsed time from the young person's first enquiry; "
+            "a clock change does not add or remove an hour."
+        ),
+        citation="T01; seed 000 [S000] (Dartford/KCC co-located model). Local: no statutory "
+        "equivalent; an out-of-hours fallback is needed.",
+        overridable_per_authority=True,
+        status="local",
+    ),
+    Rule(
+        id="prevention-duty",
+        title="Prevention duty (s.195) ends",
+        default=56,
+        unit="days",
+        convention="days-beginning-with",
+        convention_text=(
+            "56 days beginning with the day the LHA is first satisfied: that day is day 1, "
+            "so the period ends at 23:59 on start + 55 days."
+        ),
+        citation="T10; Housing Act 1996 s.195; Code ch.12 [G12]; [SH-PREV]. Seed 002 agrees. "
+        "Cannot end on 56 days elapsed where the threat is a valid s.21 notice.",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
+        id="relief-duty",
+        title="Relief duty (s.189B) ends",
+        default=56,
+        unit="days",
+        convention="days-beginning-with",
+        convention_text=(
+            "56 days beginning with the day the LHA is first satisfied: that day is day 1, "
+            "so the period ends at 23:59 on start + 55 days."
+        ),
+        citation="T11; Housing Act 1996 s.189B(4) (wording to be verified against "
+        "legislation.gov.uk); Code ch.13-14 [G13, G14]; [SH-REL].",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
+        id="review-request",
+        title="Last day to request a s.202 review",
+        default=21,
+        unit="days",
+        convention="days-beginning-with",
+        convention_text=(
+            "21 days beginning with the day of (deemed) notification: that day is day 1, "
+            "so the window ends at 23:59 on start + 20 days."
+        ),
+        citation="T12; Housing Act 1996 s.202(3) [L4]; Code ch.19 [G19]. CONFLICT C1: seed 002 "
+        "says 28 days; use 28 only where the LHA confirms a written extension policy.",
+        overridable_per_authority=True,
+        status="conflict",
+    ),
+    Rule(
+        id="review-decision",
+        title="s.202 review decision due (8 weeks)",
+        default=8,
+        unit="weeks",
+        convention="weeks-beginning-with",
+        convention_text=(
+            "8 weeks beginning with the day the review request is made: that day is day 1, "
+            "so the period ends at 23:59 on start + 55 days."
+        ),
+        citation="T13; SI 2018/223 reg.9 [L6]; spec §10 C2. Extendable only by written "
+        "agreement between applicant and reviewer (per case, not per authority).",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
+        id="review-decision-short",
+        title="s.202 review decision due (3 weeks: PHP steps, prevention non-cooperation)",
+        default=3,
+        unit="weeks",
+        convention="weeks-beginning-with",
+        convention_text=(
+            "3 weeks beginning with the day the request (or, under reg.7, the applicant's "
+            "representations) is received: that day is day 1, so due = start + 20 days."
+        ),
+        citation="T13; SI 2018/223 reg.9 [L6]; errata 3: s.202(1)(ba)(i), (bb), (bc). "
+        "Extendable only by written agreement.",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
+        id="review-decision-local-connection",
+        title="s.202 review decision due (10 weeks: joint local-connection review)",
+        default=10,
+        unit="weeks",
+        convention="weeks-beginning-with",
+        convention_text=(
+            "10 weeks beginning with the day the review request is made: that day is day 1, "
+            "so the period ends at 23:59 on start + 69 days."
+        ),
+        citation="T13; SI 2018/223 reg.9 [L6]; errata 3: joint reviews of local-connection "
+        "referrals only. Extendable only by written agreement.",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
+        id="county-court-appeal",
+        title="Last day to appeal to the county court (s.204)",
+        default=21,
+        unit="days",
+        convention="days-after",
+        convention_text=(
+            "Within 21 days of being notified of the review decision: the day of "
+            "notification is excluded, so the window ends at 23:59 on start + 21 days."
+        ),
+        citation="T14; Housing Act 1996 s.204(2); [SNL] (secondary source). The court may "
+        "allow a late appeal for good reason (s.204(2A)).",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
+        id="rfs-triage",
+        title="ICS decision on a referral / Request for Support",
+        default=1,
+        unit="working_days",
+        convention="working-days-after",
+        convention_text=(
+            "1 working day after the day the request is received; weekends and England & "
+            "Wales bank holidays do not count."
+        ),
+        citation="T07; Working Together to Safeguard Children [P-TEES, P-SUSSEX]; errata 7: "
+        "confirmed only from secondary sources, configurable.",
+        overridable_per_authority=True,
+        status="guidance",
+    ),
+    Rule(
+        id="cf-assessment",
+        title="Child and family assessment complete",
+        default=45,
+        unit="working_days",
+        convention="working-days-after",
+        convention_text=(
+            "45 working days after the day of referral; weekends and England & Wales bank "
+            "holidays do not count."
+        ),
+        citation="T08; Working Together to Safeguard Children [P-TEES, P-BUCKS]; spec §10 C3; "
+        "errata 7: confirmed only from secondary sources, configurable.",
+        overridable_per_authority=True,
+        status="guidance",
+    ),
+    Rule(
+        id="escalation-step",
+        title="Professional-disagreement escalation step",
+        default=5,
+        unit="working_days",
+        convention="working-days-after",
+        convention_text=(
+            "5 working days after the day the escalation is raised at this level; weekends "
+            "and England & Wales bank holidays do not count."
+        ),
+        citation="T25; spec §7 (seed 002 chain). ASSUMPTION: no source found for the period.",
+        overridable_per_authority=True,
+        status="assumption",
+    ),
+    Rule(
+        id="ih-reasonable-notice",
+        title="End of accommodation after an IH decision (reasonable period, s.190(2)(a))",
+        default=28,
+        unit="days",
+        convention="days-after+not-on-friday",
+        convention_text=(
+            "28 days after the s.184 notification; if that is a Friday, weekend day or bank "
+            "holiday, the next working Monday to Thursday."
+        ),
+        citation="T15 + T16; Housing Act 1996 s.190(2)(a) [L3]; seed 002 'generally around "
+        "28 days' and 'not on a Friday' (LHA policy); [SH-IHPN]. Spec §10 C8: statute sets "
+        "no number; a per-case override needs a recorded reason.",
+        overridable_per_authority=True,
+        status="local",
+    ),
+    Rule(
+        id="s208-notice",
+        title="s.208 out-of-district placement notice to the host LHA",
+        default=14,
+        unit="days",
+        convention="days-after",
+        convention_text=(
+            "Not later than 14 days after the accommodation is made available: that day is "
+            "excluded, so due = start + 14 days."
+        ),
+        citation="T22; Housing Act 1996 s.208(2) [L11] (wording to be verified against the Act).",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
+        id="needs-assessment",
+        title="Needs assessment for an eligible child",
+        default=3,
+        unit="months",
+        convention="birthday-months-after",
+        convention_text=(
+            "Start is the date of birth: 3 calendar months after the 16th birthday. "
+            + _LEAP_DAY_NOTE
+            + " "
+            + _MONTH_END_NOTE
+        ),
+        citation="T17; SI 2010/959 reg.42 [L9] (16th birthday or date of becoming eligible; "
+        "this rule counts from the birthday). " + _LEAP_DAY_NOTE,
+        overridable_per_authority=False,
+        status="statute",
+        anchor_age=16,
+    ),
+    Rule(
+        id="pathway-plan-review",
+        title="Pathway plan review",
+        default=6,
+        unit="months",
+        convention="months-after",
+        convention_text=(
+            "6 calendar months after the last review (sooner on request or a significant "
+            "change). " + _MONTH_END_NOTE
+        ),
+        citation="T18; Care Leavers (England) Regulations 2010 (to be confirmed) [L10] "
+        "(errata 6); [P-NORF]. Configurable. " + _LEAP_DAY_NOTE,
+        overridable_per_authority=True,
+        status="guidance",
+    ),
+    Rule(
+        id="pre18-panel",
+        title="Pre-18 multi-agency panel listing",
+        default=6,
+        unit="months",
+        convention="birthday-months-before",
+        convention_text=(
+            "Start is the date of birth: 6 calendar months before the 18th birthday (the "
+            "birthday is found first, then the months are counted back). "
+            + _LEAP_DAY_NOTE
+            + " "
+            + _MONTH_END_NOTE
+        ),
+        citation="T20; seed 004 §2.2 [S004], seed 001 [S001] (no timing given). ASSUMPTION. "
+        + _LEAP_DAY_NOTE,
+        overridable_per_authority=True,
+        status="assumption",
+        anchor_age=18,
+    ),
+    Rule(
+        id="move-agreement",
+        title="Latest date to agree a planned accommodation move",
+        default=28,
+        unit="days",
+        convention="days-before",
+        convention_text="Start is the planned move date: the plan must be agreed by start - 28 "
+        "calendar days.",
+        citation="T19; seed 004 §2.2 [S004]. ASSUMPTION: the seed gives no unit; calendar days.",
+        overridable_per_authority=True,
+        status="assumption",
+    ),
+    Rule(
+        id="weekly-home-meeting",
+        title="Weekly home meeting (family and young person)",
+        default=7,
+        unit="days",
+        convention="days-after",
+        convention_text="7 calendar days after the previous meeting (or the day the plan was "
+        "agreed).",
+        citation="T04; seed 000 [S000]. Local.",
+        overridable_per_authority=True,
+        status="local",
+    ),
+    Rule(
+        id="weekly-case-review",
+        title="Weekly live case review (team)",
+        default=7,
+        unit="days",
+        convention="days-after",
+        convention_text="7 calendar days after the previous review (or the day the case opened).",
+        citation="T05; seed 000 [S000]. Local.",
+        overridable_per_authority=True,
+        status="local",
+    ),
+    Rule(
+        id="monthly-stakeholder-review",
+        title="Stakeholder case review",
+        default=1,
+        unit="months",
+        convention="months-after",
+        convention_text="1 calendar month after the previous review (or the day the case "
+        "opened). " + _MONTH_END_NOTE,
+        citation="T06; seed 000 [S000]. Local. " + _LEAP_DAY_NOTE,
+        overridable_per_authority=True,
+        status="local",
+    ),
+)
+
+RULES: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in _RULE_LIST})
+
+
+def get_rule(rule_id: str) -> Rule:
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        raise UnknownRuleError(rule_id) from None
+
+
+def resolve_amount(rule: Rule, overrides: Mapping[str, int] | None) -> int:
+    """The amount in the rule's unit after applying ``overrides`` (other rules' keys ignored)."""
+    if not overrides or rule.id not in overrides:
+        return rule.default
+    amount = overrides[rule.id]
+    if not rule.overridable_per_authority:
+        raise OverrideError(
+            f"rule '{rule.id}' cannot be overridden: its {rule.default} {rule.unit} period is "
+            f"fixed ({rule.status}); only rules marked overridable_per_authority may be changed"
+        )
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise OverrideError(
+            f"rule '{rule.id}': override must be a positive whole number of {rule.unit}, "
+            f"got {amount!r}"
+        )
+    return amount
+
+
+def validate_overrides(overrides: Mapping[str, int]) -> None:
+    """Check a whole override mapping (e.g. one authority's config) in one go."""
+    for rule_id in overrides:
+        resolve_amount(get_rule(rule_id), overrides)
+
+
+def compute_deadline(
+    rule_id: str,
+    start: date | datetime,
+    overrides: Mapping[str, int] | None = None,
+) -> Deadline:
+    """When ``rule_id`` falls due for a period starting at ``start``.
+
+    A naive datetime is Europe/London wall time; day rules use its London date. A plain
+    date starts the clock-hours rule at 00:00 Europe/London.
+    """
+    rule = get_rule(rule_id)
+    amount = resolve_amount(rule, overrides)
+    if rule.is_datetime:
+        return _clock_deadline(rule, start, amount)
+    return _date_deadline(rule, start, amount)
+
+
+def _clock_deadline(rule: Rule, start: date | datetime, amount: int) -> Deadline:
+    start_at = to_london(start) if isinstance(start, datetime) else start_of_day(start)
+    due_at = add_clock_hours(start_at, amount)
+    return Deadline(rule, amount, start_at, due_at.date(), due_at, is_datetime=True)
+
+
+def _date_deadline(rule: Rule, start: date | datetime, amount: int) -> Deadline:
+    start_day = london_date(start)
+    start_at = to_london(start) if isinstance(start, datetime) else start_of_day(start_day)
+    due_date = _DATE_COUNTERS[rule.convention](rule, start_day, amount)
+    return Deadline(rule, amount, start_at, due_date, end_of_day(due_date), is_datetime=False)

@@ -1,0 +1,103 @@
+"""The declarative, versioned format a pathway is written in.
+
+A definition is data: steps, the transitions between them, who may make each one, what each one
+needs as input, which timers it opens and closes, which notifications it queues, and the
+outcomes a case can end with. Flows interpret definitions; they never hard-code the protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Team = Literal["lha", "ics", "joint"]
+ChainName = Literal["lha", "ics", "ifd"]
+
+# Recipients a notification can name. Role names ("role:<role>") resolve to named staff on
+# the case's authority, falling back to the team inbox.
+RECIPIENT_KEYS = frozenset({"lha", "ics", "ifd", "ooh", "case_staff", "referrer"})
+
+ANY_STEP = "*"
+"""A from-step meaning any step that is not terminal (e.g. a transfer out of area)."""
+
+Guard = Callable[[Mapping[str, Any], BaseModel | None], str | None]
+"""A pure gate: given the case facts and the validated input, a refusal reason or None."""
+
+FactsUpdate = Callable[[Mapping[str, Any], BaseModel | None], dict[str, Any]]
+"""Pure: the facts this transition records, given the case facts and the validated input."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class StepSpec(_Frozen):
+    title: str
+    terminal: bool = False
+    citation: str = ""
+
+
+class TimerSpec(_Frozen):
+    """A clock a transition starts: a deadline rule plus who owns it and what happens on breach."""
+
+    name: str
+    title: str
+    rule: str = Field(description="rule id in the deadline engine")
+    owner_team: Team
+    closed_by: tuple[str, ...] = Field(description="transitions that complete the guarded step")
+    warn_fraction: float | None = Field(default=0.75, gt=0, lt=1)
+    starts_from: str | None = Field(
+        default=None, description="an input/fact date the rule counts from; else the event time"
+    )
+    notify_on_warning: tuple[str, ...] = ("case_staff",)
+    escalate_to: tuple[str, ...] = Field(default=(), description="recipients on breach")
+    escalation_chain: ChainName | None = Field(
+        default=None, description="walked one level per escalation-step period after breach"
+    )
+    recurring: bool = Field(default=False, description="schedule the next occurrence on firing")
+
+
+class NotificationSpec(_Frozen):
+    template: str
+    to: tuple[str, ...]
+
+
+class TransitionSpec(_Frozen):
+    name: str
+    title: str
+    from_steps: tuple[str, ...]
+    to_step: str
+    roles: tuple[str, ...]
+    input_model: type[BaseModel] | None = None
+    opens_timers: tuple[str, ...] = ()
+    closes_timers: tuple[str, ...] = ()
+    notifications: tuple[NotificationSpec, ...] = ()
+    outcome: str | None = None
+    decision: str | None = Field(
+        default=None, description="records a Decision of this kind (input 'decision' or outcome)"
+    )
+    guard: Guard | None = None
+    records: FactsUpdate | None = None
+    citation: str = ""
+
+
+class PathwayDefinition(_Frozen):
+    name: str
+    version: str
+    title: str
+    citation: str
+    initial_step: str
+    opening_transition: str = Field(description="the transition that opens a case")
+    steps: Mapping[str, StepSpec]
+    transitions: tuple[TransitionSpec, ...]
+    timers: Mapping[str, TimerSpec]
+    outcomes: Mapping[str, str] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def transition(self, name: str) -> TransitionSpec | None:
+        return next((t for t in self.transitions if t.name == name), None)

@@ -1,0 +1,97 @@
+"""Pure timer arithmetic: when a timer warns, breaches and escalates, and what firing does.
+
+A timer row carries one ``next_fire_at``; the sweep selects rows whose ``next_fire_at`` has
+passed. Firing computes the row's next state from its own dates, never from "now", so a sweep
+that runs late (the system was down) fires each step once rather than once per missed minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from pathways.deadlines import compute_deadline
+
+FiringKind = Literal["warning", "breach", "escalation"]
+
+
+@dataclass(frozen=True)
+class TimerSchedule:
+    started_at: datetime
+    warn_at: datetime | None
+    due_at: datetime
+    next_fire_at: datetime
+
+
+def warning_point(started_at: datetime, due_at: datetime, fraction: float) -> datetime:
+    return started_at + (due_at - started_at) * fraction
+
+
+def schedule_timer(
+    rule_id: str,
+    start: datetime | date,
+    started_at: datetime,
+    warn_fraction: float | None,
+    overrides: Mapping[str, int] | None = None,
+) -> TimerSchedule:
+    """``start`` is what the rule counts from (an event time, a birth date, a move date);
+    ``started_at`` is when the clock was started, from which the warning point is measured."""
+    due_at = compute_deadline(rule_id, start, overrides).due_at
+    warn_at = None
+    if warn_fraction is not None and due_at > started_at:
+        warn_at = warning_point(started_at, due_at, warn_fraction)
+    return TimerSchedule(started_at, warn_at, due_at, warn_at or due_at)
+
+
+@dataclass(frozen=True)
+class TimerState:
+    status: str
+    warn_at: datetime | None
+    due_at: datetime
+    next_fire_at: datetime
+    escalation_level: int
+    chain_length: int
+
+
+@dataclass(frozen=True)
+class Firing:
+    kind: FiringKind
+    status: str
+    next_fire_at: datetime | None
+    escalation_level: int
+
+
+def next_escalation_at(after: datetime, overrides: Mapping[str, int] | None = None) -> datetime:
+    return compute_deadline("escalation-step", after, overrides).due_at
+
+
+def fire(
+    timer: TimerState,
+    now: datetime,
+    escalation_step: Callable[[datetime], datetime] = next_escalation_at,
+) -> Firing | None:
+    """What a due timer does now, or None when nothing is due."""
+    if timer.next_fire_at > now or timer.status == "closed":
+        return None
+    if timer.status in ("open", "warned") and timer.due_at <= now:
+        return _breach(timer, escalation_step)
+    if timer.status == "open":
+        return Firing("warning", "warned", timer.due_at, 0)
+    if timer.status == "breached" and timer.escalation_level < timer.chain_length:
+        level = timer.escalation_level + 1
+        more = level < timer.chain_length
+        return Firing(
+            "escalation",
+            "breached",
+            escalation_step(timer.next_fire_at) if more else None,
+            level,
+        )
+    return None
+
+
+def _breach(timer: TimerState, escalation_step: Callable[[datetime], datetime]) -> Firing:
+    # A breach skips a warning that was never sent: one alert per missed point, not two at once.
+    next_fire = escalation_step(timer.due_at) if timer.chain_length > 0 else None
+    return Firing("breach", "breached", next_fire, 0)

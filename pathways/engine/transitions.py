@@ -1,0 +1,158 @@
+"""Pure transition rules: may this role make this move on this case now, and what follows.
+
+The dashboard and CLI call ``decide`` before anything runs, so a wrong move is refused at once;
+the pathway flow calls it again inside its transaction against the case as it then stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from pathways.engine.definition import (
+    ANY_STEP,
+    NotificationSpec,
+    PathwayDefinition,
+    TimerSpec,
+    TransitionSpec,
+)
+
+RefusalCode = Literal[
+    "unknown_transition", "case_closed", "forbidden", "not_allowed_now", "invalid_input", "refused"
+]
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    state: str
+    status: str = "open"
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    open_timers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: RefusalCode
+    reason: str
+    field: str | None = None
+
+    @property
+    def http_status(self) -> int:
+        return {"forbidden": 403, "invalid_input": 422, "unknown_transition": 404}.get(
+            self.code, 409
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    transition: TransitionSpec
+    from_step: str
+    to_step: str
+    input: BaseModel | None
+    recorded_facts: dict[str, Any]
+    timers_to_open: tuple[TimerSpec, ...]
+    timers_to_close: tuple[str, ...]
+    notifications: tuple[NotificationSpec, ...]
+    outcome: str | None
+    ends_case: bool
+
+
+def _format_validation_error(error: ValidationError) -> tuple[str, str | None]:
+    first = error.errors()[0]
+    field_name = ".".join(str(part) for part in first["loc"]) or None
+    message = first["msg"]
+    if len(error.errors()) > 1:
+        others = ", ".join(
+            ".".join(str(p) for p in e["loc"]) for e in error.errors()[1:]
+        )
+        message = f"{message} (also check: {others})"
+    return (f"{field_name}: {message}" if field_name else message), field_name
+
+
+def validate_input(
+    transition: TransitionSpec, payload: Mapping[str, Any]
+) -> BaseModel | Refusal | None:
+    if transition.input_model is None:
+        if payload:
+            return Refusal("invalid_input", f"'{transition.name}' takes no input")
+        return None
+    try:
+        return transition.input_model.model_validate(dict(payload))
+    except ValidationError as error:
+        reason, field_name = _format_validation_error(error)
+        return Refusal("invalid_input", reason, field_name)
+
+
+def _allowed_from(transition: TransitionSpec, definition: PathwayDefinition, state: str) -> bool:
+    if state in transition.from_steps:
+        return True
+    return ANY_STEP in transition.from_steps and not definition.steps[state].terminal
+
+
+def _timers_closed_by(
+    definition: PathwayDefinition, transition: TransitionSpec, snapshot: CaseSnapshot, ends: bool
+) -> tuple[str, ...]:
+    if ends:
+        return tuple(sorted(snapshot.open_timers))
+    closing = set(transition.closes_timers)
+    closing |= {name for name, timer in definition.timers.items() if transition.name in timer.closed_by}
+    return tuple(sorted(closing & snapshot.open_timers))
+
+
+def decide(
+    definition: PathwayDefinition,
+    snapshot: CaseSnapshot,
+    transition_name: str,
+    role: str,
+    payload: Mapping[str, Any],
+) -> Plan | Refusal:
+    transition = definition.transition(transition_name)
+    if transition is None:
+        valid = ", ".join(t.name for t in definition.transitions)
+        return Refusal("unknown_transition", f"unknown step '{transition_name}' (valid: {valid})")
+    if snapshot.status != "open":
+        return Refusal("case_closed", "the case is closed; nothing more can be recorded on it")
+    if role not in transition.roles:
+        allowed = ", ".join(transition.roles)
+        return Refusal(
+            "forbidden", f"role '{role}' may not record '{transition.title}' (allowed: {allowed})"
+        )
+    if not _allowed_from(transition, definition, snapshot.state):
+        from_titles = ", ".join(
+            definition.steps[s].title if s in definition.steps else s for s in transition.from_steps
+        )
+        return Refusal(
+            "not_allowed_now",
+            f"'{transition.title}' cannot be recorded at step "
+            f"'{definition.steps[snapshot.state].title}' (only at: {from_titles})",
+        )
+    validated = validate_input(transition, {} if payload is None else payload)
+    if isinstance(validated, Refusal):
+        return validated
+    if transition.guard is not None:
+        reason = transition.guard(snapshot.facts, validated)
+        if reason is not None:
+            return Refusal("refused", reason)
+    recorded = transition.records(snapshot.facts, validated) if transition.records else {}
+    ends = definition.steps[transition.to_step].terminal
+    closing = _timers_closed_by(definition, transition, snapshot, ends)
+    still_open = snapshot.open_timers - set(closing)
+    # A recurring timer closed by this step starts its next occurrence from now.
+    recurring = [n for n in closing if definition.timers[n].recurring]
+    to_open = [n for n in transition.opens_timers if n not in still_open]
+    opening = () if ends else tuple(definition.timers[n] for n in dict.fromkeys([*to_open, *recurring]))
+    return Plan(
+        transition=transition,
+        from_step=snapshot.state,
+        to_step=transition.to_step,
+        input=validated,
+        recorded_facts=recorded,
+        timers_to_open=opening,
+        timers_to_close=closing,
+        notifications=transition.notifications,
+        outcome=transition.outcome,
+        ends_case=ends,
+    )

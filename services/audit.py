@@ -1,0 +1,159 @@
+"""The one way to write the audit log: append a hash-chained event, and verify the chain.
+
+Each event's hash covers its own id, content and the previous event's hash, so an edited,
+deleted or reordered row breaks the chain from that row on. ``AuditHead`` holds the last id and
+hash, so deleting the newest rows is caught too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from models.audit import AuditEvent, AuditHead
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditChainEmptyHeadError(RuntimeError):
+    """The head row that migrations create is missing: the database was not migrated."""
+
+
+def normalise(value: Any) -> Any:
+    """JSON-safe copy: what is hashed is exactly what the JSON column stores and reads back."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def event_hash(event: AuditEvent) -> str:
+    material = {
+        "id": event.id,
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "role": event.role,
+        "action": event.action,
+        "case_reference": event.case_reference,
+        "before": event.before,
+        "after": event.after,
+        "basis": event.basis,
+        "prev_hash": event.prev_hash,
+    }
+    encoded = json.dumps(material, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    actor: str
+    role: str
+    action: str
+    case_reference: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    basis: str = ""
+    at: datetime | None = None
+
+
+def _lock_head(session: Session) -> AuditHead:
+    # FOR UPDATE serialises appenders on PostgreSQL; SQLite transactions already hold the write lock.
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:
+        raise AuditChainEmptyHeadError("audit head row missing; run migrations first")
+    return head
+
+
+def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+    """Append events in the caller's transaction, so they commit or roll back with the change."""
+    if not entries:
+        return []
+    head = _lock_head(session)
+    events = []
+    for entry in entries:
+        event = AuditEvent(
+            id=head.last_event_id + 1,
+            occurred_at=(entry.at or datetime.now(UTC)).astimezone(UTC),
+            actor=entry.actor,
+            role=entry.role,
+            action=entry.action,
+            case_reference=entry.case_reference,
+            before=normalise(entry.before),
+            after=normalise(entry.after),
+            basis=entry.basis,
+            prev_hash=head.last_hash,
+            hash="",
+        )
+        event.hash = event_hash(event)
+        head.last_event_id = event.id or 0
+        head.last_hash = event.hash
+        events.append(event)
+    session.execute(insert(AuditEvent), [event.model_dump() for event in events])
+    session.add(head)
+    session.flush()
+    return events
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    case_reference: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    basis: str = "",
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction."""
+    entry = AuditEntry(actor, role, action, case_reference, before, after, basis, at)
+    return record_many(session, [entry])[0]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    problem: str = ""
+
+
+def _events_in_order(session: Session) -> Iterator[AuditEvent]:
+    statement = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
+    yield from session.exec(statement)
+
+
+def verify_chain(session: Session) -> ChainReport:
+    expected_prev = GENESIS_HASH
+    expected_id = 1
+    checked = 0
+    for event in _events_in_order(session):
+        if event.id != expected_id:
+            return ChainReport(
+                False, checked, event.id, f"expected event {expected_id} next, found {event.id}"
+            )
+        if event.prev_hash != expected_prev:
+            return ChainReport(False, checked, event.id, "prev_hash does not match the event before")
+        if event_hash(event) != event.hash:
+            return ChainReport(False, checked, event.id, "content does not match its hash")
+        expected_prev = event.hash
+        expected_id += 1
+        checked += 1
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return ChainReport(False, checked, None, "audit head row is missing")
+    if head.last_event_id != checked or head.last_hash != expected_prev:
+        return ChainReport(
+            False,
+            checked,
+            checked + 1 if head.last_event_id > checked else head.last_event_id,
+            f"chain ends at event {checked} but the head records event {head.last_event_id}",
+        )
+    return ChainReport(True, checked)

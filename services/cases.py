@@ -1,0 +1,405 @@
+"""Opening cases and recording events: validate first, then write in one transaction.
+
+Nothing here runs a flow. ``open_case`` and ``submit_event`` check the move against the same
+pure rules the flow uses and write the event; ``apply_event`` is what the pathway flow runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from models import Authority, Case, CaseEvent, CaseStep, ConsentRecord, Decision, Person, Timer
+from pathways.definitions import get_definition
+from pathways.engine.definition import PathwayDefinition
+from pathways.engine.inputs import ConsentGiven, PersonDetails
+from pathways.engine.transitions import CaseSnapshot, Plan, Refusal, decide
+from pathways.references import new_case_reference
+from services import audit
+from services.authority_config import authority_config
+from services.notify import queue_transition_notifications
+from services.timers import close_timers, open_timers
+
+log = logging.getLogger(__name__)
+
+
+class EventRefusedError(Exception):
+    """A move the rules do not allow. ``refusal`` says which rule and, for input, which field."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
+
+class CaseNotFoundError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Submitted:
+    case_reference: str
+    pathway: str
+    event_id: int
+    duplicate: bool = False
+
+
+def snapshot_of(session: Session, case: Case) -> CaseSnapshot:
+    open_names = session.exec(
+        select(Timer.name).where(Timer.case_id == case.id, col(Timer.status) != "closed")
+    ).all()
+    return CaseSnapshot(case.state, case.status, dict(case.facts), frozenset(open_names))
+
+
+def _case_state(case: Case) -> dict[str, Any]:
+    return {
+        "state": case.state,
+        "status": case.status,
+        "outcome_code": case.outcome_code,
+        "version": case.version,
+        "facts": dict(case.facts),
+    }
+
+
+PERSON_MARKER = "person_on_case"
+
+
+def _split_people(validated: BaseModel | None) -> tuple[dict[str, PersonDetails], dict[str, Any]]:
+    """Separates personal details (kept only in Person rows) from the rest of the input.
+
+    The stored payload keeps a marker in their place, so the event can be re-checked later
+    without a second copy of anyone's details.
+    """
+    if validated is None:
+        return {}, {}
+    people = {
+        name: value
+        for name in type(validated).model_fields
+        if isinstance(value := getattr(validated, name), PersonDetails)
+    }
+    payload = validated.model_dump(mode="json", exclude=set(people))
+    payload.update({name: {PERSON_MARKER: name} for name in people})
+    return people, payload
+
+
+def _with_people(session: Session, case: Case, payload: Mapping[str, Any]) -> dict[str, Any]:
+    markers = {k for k, v in payload.items() if isinstance(v, dict) and PERSON_MARKER in v}
+    if not markers:
+        return dict(payload)
+    people = {
+        person.relationship_to_case: person
+        for person in session.exec(select(Person).where(Person.case_id == case.id)).all()
+    }
+    restored = dict(payload)
+    for name in markers:
+        person = people[name]
+        restored[name] = {"full_name": person.full_name, "date_of_birth": person.date_of_birth}
+    return restored
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    return audit.normalise(dict(values)) or {}
+
+
+def _refuse_and_audit(
+    session: Session, refusal: Refusal, *, actor: str, role: str, action: str, reference: str | None
+) -> Refusal:
+    """Refusals of who-may-do-what are part of the record (spec §0.3); bad input writes nothing.
+
+    The refusal is returned, not raised, so the caller's transaction commits the audit event.
+    """
+    if refusal.code == "forbidden":
+        audit.record(
+            session,
+            actor=actor,
+            role=role,
+            action=f"{action}.forbidden",
+            case_reference=reference,
+            after={"reason": refusal.reason},
+            basis="role check (spec §0.3)",
+        )
+    return refusal
+
+
+def open_case(
+    session: Session,
+    *,
+    pathway: str,
+    authority_id: str,
+    payload: Mapping[str, Any],
+    actor: str,
+    role: str,
+    now: datetime,
+    idempotency_key: str,
+    linked_case_id: int | None = None,
+) -> Submitted | Refusal:
+    """Checks the opening step, then writes the case, its people and the opening event."""
+    definition = get_definition(pathway)
+    if session.get(Authority, authority_id) is None:
+        return Refusal(
+            "invalid_input", f"authority_id: unknown authority '{authority_id}'", "authority_id"
+        )
+    decision = decide(
+        definition, CaseSnapshot(definition.initial_step), definition.opening_transition, role, payload
+    )
+    if isinstance(decision, Refusal):
+        return _refuse_and_audit(
+            session, decision, actor=actor, role=role, action=f"{pathway}.open", reference=None
+        )
+    people, stored_payload = _split_people(decision.input)
+    case = Case(
+        reference=_unused_reference(session),
+        pathway=definition.name,
+        definition_version=definition.version,
+        authority_id=authority_id,
+        state=definition.initial_step,
+        linked_case_id=linked_case_id,
+        opened_at=now,
+    )
+    session.add(case)
+    session.flush()
+    for relationship, person in people.items():
+        session.add(
+            Person(
+                case_id=case.id or 0,
+                relationship_to_case=relationship,
+                full_name=person.full_name,
+                date_of_birth=person.date_of_birth,
+            )
+        )
+    event = CaseEvent(
+        case_id=case.id or 0,
+        transition=definition.opening_transition,
+        payload=stored_payload,
+        actor=actor,
+        role=role,
+        idempotency_key=idempotency_key,
+        occurred_at=now,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        role=role,
+        action=f"{definition.name}.case.created",
+        case_reference=case.reference,
+        after={"pathway": definition.key, "authority": authority_id, "people": sorted(people)},
+        basis=definition.citation,
+        at=now,
+    )
+    return Submitted(case.reference, definition.name, event.id or 0)
+
+
+def _unused_reference(session: Session) -> str:
+    while True:
+        reference = new_case_reference()
+        if session.exec(select(Case.id).where(Case.reference == reference)).first() is None:
+            return reference
+
+
+def load_case(session: Session, reference: str, *, for_update: bool = False) -> Case:
+    statement = select(Case).where(Case.reference == reference)
+    if for_update:
+        statement = statement.with_for_update()
+    case = session.exec(statement).first()
+    if case is None:
+        raise CaseNotFoundError(f"no case with reference '{reference}'")
+    return case
+
+
+def submit_event(
+    session: Session,
+    *,
+    case_reference: str,
+    transition: str,
+    payload: Mapping[str, Any],
+    actor: str,
+    role: str,
+    now: datetime,
+    idempotency_key: str,
+) -> Submitted | Refusal:
+    """Refuses a wrong move at once; otherwise writes the pending event for the flow to apply."""
+    case = load_case(session, case_reference)
+    existing = session.exec(
+        select(CaseEvent).where(
+            CaseEvent.case_id == case.id, CaseEvent.idempotency_key == idempotency_key
+        )
+    ).first()
+    if existing is not None:
+        return Submitted(case.reference, case.pathway, existing.id or 0, duplicate=True)
+    definition = get_definition(case.pathway, case.definition_version)
+    decision = decide(definition, snapshot_of(session, case), transition, role, payload)
+    if isinstance(decision, Refusal):
+        return _refuse_and_audit(
+            session,
+            decision,
+            actor=actor,
+            role=role,
+            action=f"{case.pathway}.{transition}",
+            reference=case.reference,
+        )
+    _, stored_payload = _split_people(decision.input)
+    event = CaseEvent(
+        case_id=case.id or 0,
+        transition=transition,
+        payload=stored_payload,
+        actor=actor,
+        role=role,
+        idempotency_key=idempotency_key,
+        occurred_at=now,
+    )
+    session.add(event)
+    session.flush()
+    return Submitted(case.reference, case.pathway, event.id or 0)
+
+
+@dataclass(frozen=True)
+class Applied:
+    case_reference: str
+    event_id: int
+    status: str
+    state: str
+    reason: str | None = None
+    replay: bool = False
+
+
+def apply_event(session: Session, case_reference: str, event_id: int) -> Applied:
+    """The transition, its timers, its outbox rows and its audit event: one transaction.
+
+    The case row is locked first, so two events racing on one case are applied one after
+    the other, and the second is decided against the state the first left.
+    """
+    case = load_case(session, case_reference, for_update=True)
+    event = session.get(CaseEvent, event_id)
+    if event is None or event.case_id != case.id:
+        raise CaseNotFoundError(f"event {event_id} does not belong to case {case_reference}")
+    if event.status != "pending":
+        return Applied(case.reference, event_id, event.status, case.state, event.rejection_reason, True)
+    definition = get_definition(case.pathway, case.definition_version)
+    payload = _with_people(session, case, event.payload)
+    decision = decide(definition, snapshot_of(session, case), event.transition, event.role, payload)
+    if isinstance(decision, Refusal):
+        return _reject(session, case, event, decision)
+    _apply_plan(session, definition, case, event, decision)
+    return Applied(case.reference, event_id, "applied", case.state)
+
+
+def _reject(session: Session, case: Case, event: CaseEvent, refusal: Refusal) -> Applied:
+    event.status = "rejected"
+    event.rejection_reason = refusal.reason
+    session.add(event)
+    audit.record(
+        session,
+        actor=event.actor,
+        role=event.role,
+        action=f"{case.pathway}.{event.transition}.rejected",
+        case_reference=case.reference,
+        after={"event_id": event.id, "reason": refusal.reason, "code": refusal.code},
+        basis="pathway transition rules",
+        at=event.occurred_at,
+    )
+    log.info("case %s: event %s rejected (%s)", case.reference, event.id, refusal.code)
+    return Applied(case.reference, event.id or 0, "rejected", case.state, refusal.reason)
+
+
+def _apply_plan(
+    session: Session, definition: PathwayDefinition, case: Case, event: CaseEvent, plan: Plan
+) -> None:
+    at = event.occurred_at
+    before = _case_state(case)
+    case.state = plan.to_step
+    case.facts = {**case.facts, **_jsonable(plan.recorded_facts)}
+    case.version += 1
+    if plan.ends_case:
+        case.status = "closed"
+        case.outcome_code = plan.outcome
+        case.closed_at = at
+    elif plan.outcome is not None:
+        case.outcome_code = plan.outcome
+    session.add(case)
+    session.add(
+        CaseStep(
+            case_id=case.id or 0,
+            step=plan.transition.name,
+            status="done",
+            opened_at=at,
+            completed_at=at,
+            completed_by=event.actor,
+            event_id=event.id,
+        )
+    )
+    _record_consents(session, case, event, plan)
+    _record_decision(session, case, event, plan)
+    overrides = authority_config().authority(case.authority_id).rule_overrides
+    close_timers(session, case, plan.timers_to_close, at)
+    opened = open_timers(session, definition, case, plan, at, overrides)
+    queue_transition_notifications(session, definition, case, event, plan, opened)
+    event.status = "applied"
+    event.applied_at = at
+    session.add(event)
+    audit.record(
+        session,
+        actor=event.actor,
+        role=event.role,
+        action=f"{case.pathway}.{plan.transition.name}",
+        case_reference=case.reference,
+        before=before,
+        after={
+            **_case_state(case),
+            "event_id": event.id,
+            "timers_opened": [t.name for t in opened],
+            "timers_closed": list(plan.timers_to_close),
+        },
+        basis=plan.transition.citation or definition.citation,
+        at=at,
+    )
+    log.info(
+        "case %s: %s -> %s (event %s)", case.reference, plan.from_step, plan.to_step, event.id
+    )
+
+
+def _record_consents(session: Session, case: Case, event: CaseEvent, plan: Plan) -> None:
+    if plan.input is None:
+        return
+    for name in type(plan.input).model_fields:
+        value = getattr(plan.input, name)
+        consents = value if isinstance(value, list) else [value]
+        for consent in consents:
+            if isinstance(consent, ConsentGiven):
+                session.add(
+                    ConsentRecord(
+                        case_id=case.id or 0,
+                        purpose=consent.purpose,
+                        given=consent.given,
+                        scope=f"{name}: {consent.scope}".strip(": "),
+                        recorded_by=event.actor,
+                        recorded_role=event.role,
+                        recorded_at=event.occurred_at,
+                    )
+                )
+
+
+def _record_decision(session: Session, case: Case, event: CaseEvent, plan: Plan) -> None:
+    kind = plan.transition.decision
+    if kind is None:
+        return
+    outcome = getattr(plan.input, "decision", None) or plan.outcome or plan.transition.name
+    session.add(
+        Decision(
+            case_id=case.id or 0,
+            kind=kind,
+            outcome=str(outcome),
+            decided_by=event.actor,
+            role=event.role,
+            rationale=str(getattr(plan.input, "rationale", "") or ""),
+            basis=plan.transition.citation,
+            decided_at=event.occurred_at,
+            event_id=event.id,
+        )
+    )

@@ -1,0 +1,103 @@
+"""Resolves a definition's recipient keys to Apprise routes for a case.
+
+Role recipients go to the named staff who hold that role for the case's authority; where no
+one is named, the agency's team inbox stands in, so an alert is never silently dropped.
+One resolver serves a whole sweep, so each lookup hits the database once, not once per timer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models import Authority, CaseAssignment, StaffMember
+from notifications.routes import email_route
+from pathways.roles import team_of_role
+from services.authority_config import authority_config
+
+Route = tuple[str, str]
+"""(who the route stands for, Apprise URL)"""
+
+
+class RouteResolver:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._authorities: dict[str, Authority] = {}
+        self._role_routes: dict[tuple[str, str], list[str]] = {}
+        self._case_staff: dict[int, list[str]] = {}
+
+    def authority(self, authority_id: str) -> Authority:
+        if authority_id not in self._authorities:
+            for authority in self._session.exec(select(Authority)).all():
+                self._authorities[authority.id] = authority
+        return self._authorities[authority_id]
+
+    def preload_case_staff(self, case_ids: Iterable[int]) -> None:
+        wanted = [case_id for case_id in case_ids if case_id not in self._case_staff]
+        if not wanted:
+            return
+        found: dict[int, list[str]] = defaultdict(list)
+        for case_id, email in self._session.exec(
+            select(CaseAssignment.case_id, StaffMember.email)
+            .join(StaffMember, col(CaseAssignment.staff_id) == col(StaffMember.id))
+            .where(col(CaseAssignment.case_id).in_(wanted), col(StaffMember.active).is_(True))
+        ).all():
+            found[case_id].append(email_route(email))
+        for case_id in wanted:
+            self._case_staff[case_id] = found.get(case_id, [])
+
+    def team_routes(self, authority_id: str, team: str) -> list[str]:
+        authority = self.authority(authority_id)
+        if team == "lha":
+            return list(authority.routes)
+        if team == "ics":
+            return list(authority.ics_routes)
+        if team == "ooh":
+            return list(authority.ooh_routes)
+        if team == "ifd":
+            services = authority_config().children_services[authority.children_services_authority]
+            return [email_route(address) for address in services.ifd_routes]
+        raise ValueError(f"unknown team '{team}'")
+
+    def role_routes(self, authority_id: str, role: str) -> list[str]:
+        key = (authority_id, role)
+        if key not in self._role_routes:
+            emails = self._session.exec(
+                select(StaffMember.email).where(
+                    StaffMember.role == role,
+                    StaffMember.authority_id == authority_id,
+                    col(StaffMember.active).is_(True),
+                )
+            ).all()
+            self._role_routes[key] = [email_route(email) for email in emails] or self.team_routes(
+                authority_id, team_of_role(role)
+            )
+        return self._role_routes[key]
+
+    def case_staff_routes(self, case_id: int, authority_id: str) -> list[str]:
+        self.preload_case_staff([case_id])
+        return self._case_staff[case_id] or [
+            *self.team_routes(authority_id, "lha"),
+            *self.team_routes(authority_id, "ics"),
+        ]
+
+    def routes(
+        self, case_id: int, authority_id: str, facts: Mapping[str, Any], recipients: Iterable[str]
+    ) -> list[Route]:
+        found: dict[str, str] = {}
+        for recipient in recipients:
+            if recipient.startswith("role:"):
+                urls = self.role_routes(authority_id, recipient[5:])
+            elif recipient == "case_staff":
+                urls = self.case_staff_routes(case_id, authority_id)
+            elif recipient == "referrer":
+                contact = facts.get("referrer_email")
+                urls = [email_route(str(contact))] if contact else []
+            else:
+                urls = self.team_routes(authority_id, recipient)
+            for url in urls:
+                found.setdefault(url, recipient)
+        return [(label, url) for url, label in found.items()]

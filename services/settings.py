@@ -1,0 +1,45 @@
+"""Runtime configuration, read from ``PATHWAYS_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+VAR_DIR = PROJECT_ROOT / "var"
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "dev-secret"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATHWAYS_", env_file=".env", extra="ignore")
+
+    environment: str = Field(default="development", description="development | test | production")
+    database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'pathways.db'}")
+    authority_config: Path = Field(default=PROJECT_ROOT / "config" / "authorities.yaml")
+    protocol_config: Path = Field(default=PROJECT_ROOT / "config" / "protocol.yaml")
+    secret_key: str = Field(default="dev-secret")
+    base_url: str = Field(default="http://127.0.0.1:8080")
+    smtp_url: str = Field(
+        default="mailto://127.0.0.1:1025?from=pathways@localhost&mode=insecure",
+        description="Apprise URL prefix of the SMTP relay; team addresses are appended as 'to='.",
+    )
+    dispatch: Literal["inline", "deployment"] = Field(
+        default="inline", description="run pathway flows in this process, or via the deployment"
+    )
+    log_dir: Path = Field(default=VAR_DIR / "logs")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret_outside_development(self) -> Settings:
+        if self.environment == "production" and self.secret_key in PLACEHOLDER_SECRETS:
+            raise ValueError("PATHWAYS_SECRET_KEY must be set to a real secret in production")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

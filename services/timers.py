@@ -1,0 +1,97 @@
+"""Opening and closing a case's timers inside a transition's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from models import Case, Timer
+from pathways.deadlines import RULES
+from pathways.engine.definition import PathwayDefinition, TimerSpec
+from pathways.engine.timers import schedule_timer
+from pathways.engine.transitions import Plan
+
+
+def _count_from(spec: TimerSpec, plan: Plan, case: Case, at: datetime) -> datetime | date:
+    """The moment a rule counts from: a named input or fact date, else the event time."""
+    if spec.starts_from is None:
+        return at
+    raw: Any = getattr(plan.input, spec.starts_from, None) or case.facts.get(spec.starts_from)
+    if isinstance(raw, datetime | date):
+        return raw
+    if isinstance(raw, str):
+        return datetime.fromisoformat(raw) if "T" in raw else date.fromisoformat(raw)
+    raise ValueError(f"timer '{spec.name}' counts from '{spec.starts_from}', which is not recorded")
+
+
+def _next_occurrence(session: Session, case: Case, name: str) -> int:
+    latest = session.exec(
+        select(func.max(Timer.occurrence)).where(Timer.case_id == case.id, Timer.name == name)
+    ).one()
+    return int(latest or 0) + 1
+
+
+def new_timer(
+    case_id: int,
+    spec: TimerSpec,
+    count_from: datetime | date,
+    started_at: datetime,
+    overrides: Mapping[str, int],
+    occurrence: int = 1,
+) -> Timer:
+    schedule = schedule_timer(spec.rule, count_from, started_at, spec.warn_fraction, overrides)
+    return Timer(
+        case_id=case_id,
+        name=spec.name,
+        rule_id=spec.rule,
+        citation=RULES[spec.rule].citation,
+        guards_step=", ".join(spec.closed_by),
+        owner_team=spec.owner_team,
+        started_at=schedule.started_at,
+        warn_at=schedule.warn_at,
+        due_at=schedule.due_at,
+        next_fire_at=schedule.next_fire_at,
+        escalation_chain=spec.escalation_chain,
+        recurring=spec.recurring,
+        occurrence=occurrence,
+        created_at=started_at,
+    )
+
+
+def open_timers(
+    session: Session,
+    definition: PathwayDefinition,
+    case: Case,
+    plan: Plan,
+    at: datetime,
+    overrides: Mapping[str, int],
+) -> list[Timer]:
+    opened = []
+    for spec in plan.timers_to_open:
+        occurrence = _next_occurrence(session, case, spec.name) if spec.recurring else 1
+        timer = new_timer(
+            case.id or 0, spec, _count_from(spec, plan, case, at), at, overrides, occurrence
+        )
+        session.add(timer)
+        opened.append(timer)
+    session.flush()
+    return opened
+
+
+def close_timers(session: Session, case: Case, names: tuple[str, ...], at: datetime) -> None:
+    """A timer closes when the step it guards is done; a closed timer never fires again."""
+    if not names:
+        return
+    session.execute(
+        update(Timer)
+        .where(
+            col(Timer.case_id) == case.id,
+            col(Timer.name).in_(names),
+            col(Timer.status) != "closed",
+        )
+        .values(status="closed", closed_at=at, next_fire_at=None)
+    )
