@@ -8,7 +8,8 @@ import typer
 from rich.console import Console
 
 from services.audit import verify_chain
-from services.db import get_engine, session_scope
+from services.db import get_engine, migrate, session_scope
+from services.settings import get_settings
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit log.")
 
@@ -16,7 +17,10 @@ audit_app = typer.Typer(no_args_is_help=True, help="The audit log.")
 @audit_app.command("verify")
 def verify(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
     """Exit 0 when the chain is intact; exit 1 naming the first bad row otherwise."""
-    with session_scope(get_engine()) as session:
+    url = get_settings().database_url
+    # A fresh database has an empty chain and its head row only once migrated.
+    migrate(url)
+    with session_scope(get_engine(url)) as session:
         report = verify_chain(session)
     if as_json:
         typer.echo(json.dumps(report.__dict__))

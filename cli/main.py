@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import typer
 
-from cli import deadline, directory
+from cli import audit, clock, deadline, directory, notifications, ops, serve, simulate
+from pathways.definitions import load_modules
+from services.logging_setup import configure_logging
+from services.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Joint Protocol Pathways")
 deadline.register(app)
 directory.register(app)
+audit.register(app)
+simulate.register(app)
+serve.register(app)
+notifications.register(app)
+clock.register(app)
+ops.register(app)
 
 
 def main() -> None:
+    configure_logging(get_settings().log_dir)
+    # Extra definitions (e.g. the test-only example pathway) register themselves on import.
+    try:
+        load_modules(get_settings().definition_modules)
+    except ImportError as error:
+        typer.echo(f"error: PATHWAYS_DEFINITION_MODULES: {error}", err=True)
+        raise SystemExit(2) from error
     app()
 
 

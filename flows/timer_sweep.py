@@ -1,4 +1,6 @@
-"""The ``timer-sweep`` deployment's flow: fires every due timer, batch by batch."""
+"""The ``timer-sweep`` deployment's flow: fires every due timer, batch by batch, then runs the
+events that firing created (e.g. "looked after" after 24 hours in s.20 accommodation) and any
+event a crash left pending."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from prefect.cache_policies import NO_CACHE
 
 from services import clock
 from services.db import get_engine
+from services.dispatch import run_pathway_event
+from services.recovery import stale_pending_events
 from services.sweep import fire_due_timers
 
 
@@ -19,16 +23,31 @@ def fire_batch(batch_size: int) -> dict[str, Any]:
     return asdict(fire_due_timers(engine, clock.now(engine), batch_size))
 
 
+@task(name="find-stale-pending-events", cache_policy=NO_CACHE)
+def find_stale_events() -> list[tuple[str, str, int]]:
+    return stale_pending_events(get_engine())
+
+
 @flow(name="timer-sweep", persist_result=False)
 def timer_sweep(batch_size: int = 5000, max_batches: int = 100) -> dict[str, Any]:
     fired: dict[str, int] = {}
     notifications = 0
+    follow_ups: list[tuple[str, str, int]] = []
     for _ in range(max_batches):
         batch = fire_batch(batch_size)
         for kind, count in batch["by_kind"].items():
             fired[kind] = fired.get(kind, 0) + count
         notifications += batch["notifications"]
+        follow_ups.extend(tuple(item) for item in batch["follow_ups"])
         if batch["fired"] == 0:
             break
-    get_run_logger().info("timers fired: %s; notifications queued: %s", fired, notifications)
-    return {"fired": fired, "notifications": notifications}
+    follow_ups.extend(event for event in find_stale_events() if event not in follow_ups)
+    for pathway, case_ref, event_id in follow_ups:
+        run_pathway_event(pathway, case_ref, event_id)
+    get_run_logger().info(
+        "timers fired: %s; notifications queued: %s; events run: %s",
+        fired,
+        notifications,
+        len(follow_ups),
+    )
+    return {"fired": fired, "notifications": notifications, "events_run": len(follow_ups)}

@@ -61,7 +61,11 @@ class ConsentRecord(SQLModel, table=True):
 class CaseEvent(SQLModel, table=True):
     """Something that happened to a case. The pathway flow is run once per event."""
 
-    __table_args__ = (UniqueConstraint("case_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "idempotency_key"),
+        # Recovery finds events left pending by a crash between writing and running them.
+        Index("ix_caseevent_status_recorded_at", "status", "recorded_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -73,8 +77,10 @@ class CaseEvent(SQLModel, table=True):
     status: str = Field(default="pending", max_length=12, description="pending|applied|rejected")
     rejection_reason: str | None = None
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, description="wall-clock time it was written"
+    )
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    flow_run_id: str | None = None
 
 
 class CaseStep(SQLModel, table=True):

@@ -38,7 +38,7 @@ class DeliveryError(RuntimeError):
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at an hour."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return min(BACKOFF_BASE * (1 << max(attempts - 1, 0)), BACKOFF_CAP)
 
 
 def _with_header(route: str, key: str) -> str:
@@ -97,9 +97,7 @@ def claim(engine: Engine, now: datetime, limit: int) -> list[Notification]:
 
 def _settle(engine: Engine, row_id: int, values: dict[str, object]) -> None:
     with session_scope(engine) as session:
-        session.execute(
-            update(Notification).where(col(Notification.id) == row_id).values(**values)
-        )
+        session.execute(update(Notification).where(col(Notification.id) == row_id).values(**values))
 
 
 def deliver_one(engine: Engine, row: Notification, now: datetime, send: Sender) -> str:
@@ -115,7 +113,11 @@ def deliver_one(engine: Engine, row: Notification, now: datetime, send: Sender) 
         _settle(
             engine,
             row.id or 0,
-            {"status": "pending", "last_error": reason, "next_attempt_at": now + backoff(row.attempts)},
+            {
+                "status": "pending",
+                "last_error": reason,
+                "next_attempt_at": now + backoff(row.attempts),
+            },
         )
         return "retried"
     _settle(engine, row.id or 0, {"status": "delivered", "delivered_at": now, "last_error": None})

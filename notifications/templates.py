@@ -25,7 +25,7 @@ def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         keep_trailing_newline=False,
     )
 

@@ -158,6 +158,35 @@ _RULE_LIST: tuple[Rule, ...] = (
         status="local",
     ),
     Rule(
+        id="same-day",
+        title="Emergency accommodation for a 16/17-year-old with nowhere safe to stay tonight",
+        default=1,
+        unit="days",
+        convention="days-beginning-with",
+        convention_text=(
+            "The same day: a period of one day beginning with the enquiry, so it ends at "
+            "23:59 Europe/London on the day the young person asked for help."
+        ),
+        citation="T02; Provision of accommodation for 16 and 17 year olds who may be homeless "
+        "and/or require accommodation (2018 guidance), as quoted in [P-NOTTS]; [NHAS-1617].",
+        overridable_per_authority=False,
+        status="guidance",
+    ),
+    Rule(
+        id="looked-after-24h",
+        title="s.20 accommodation lasting more than 24 hours: the young person is looked after",
+        default=24,
+        unit="hours",
+        convention="clock-hours",
+        convention_text=(
+            "24 clock hours of real elapsed time from the start of the s.20 placement; at "
+            "that moment the accommodation has lasted more than 24 hours."
+        ),
+        citation="T03; Children Act 1989 s.22(2) (spec errata 1: not s.20); [P-NOTTS].",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
         id="prevention-duty",
         title="Prevention duty (s.195) ends",
         default=56,

@@ -62,8 +62,9 @@ class AuditEntry:
     at: datetime | None = None
 
 
-def _lock_head(session: Session) -> AuditHead:
-    # FOR UPDATE serialises appenders on PostgreSQL; SQLite transactions already hold the write lock.
+def lock_head(session: Session) -> AuditHead:
+    """Locks the chain's head row: appenders (and importers that must see each other) queue."""
+    # FOR UPDATE serialises appenders on PostgreSQL; a SQLite transaction holds the write lock.
     head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
     if head is None:
         raise AuditChainEmptyHeadError("audit head row missing; run migrations first")
@@ -74,7 +75,7 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[AuditEv
     """Append events in the caller's transaction, so they commit or roll back with the change."""
     if not entries:
         return []
-    head = _lock_head(session)
+    head = lock_head(session)
     events = []
     for entry in entries:
         event = AuditEvent(
@@ -134,26 +135,77 @@ def verify_chain(session: Session) -> ChainReport:
     expected_prev = GENESIS_HASH
     expected_id = 1
     checked = 0
+    previous: AuditEvent | None = None
     for event in _events_in_order(session):
         if event.id != expected_id:
+            # A gap names the first missing id, as a cut-off tail does; an extra id names itself.
+            missing = (event.id or 0) > expected_id
             return ChainReport(
-                False, checked, event.id, f"expected event {expected_id} next, found {event.id}"
+                False,
+                checked,
+                expected_id if missing else event.id,
+                f"expected event {expected_id} next, found {event.id}",
             )
         if event.prev_hash != expected_prev:
-            return ChainReport(False, checked, event.id, "prev_hash does not match the event before")
+            return _broken_link(session, event, previous, checked)
         if event_hash(event) != event.hash:
             return ChainReport(False, checked, event.id, "content does not match its hash")
         expected_prev = event.hash
         expected_id += 1
         checked += 1
+        previous = event
     head = session.get(AuditHead, 1)
     if head is None:
         return ChainReport(False, checked, None, "audit head row is missing")
     if head.last_event_id != checked or head.last_hash != expected_prev:
+        if head.last_event_id > checked:
+            first_bad = checked + 1  # the newest rows were deleted
+        elif head.last_event_id < checked:
+            first_bad = head.last_event_id + 1  # rows were added after the newest real one
+        else:
+            first_bad = checked  # the newest row was edited and its hash rewritten
         return ChainReport(
             False,
-            checked,
-            checked + 1 if head.last_event_id > checked else head.last_event_id,
+            min(checked, first_bad - 1),
+            first_bad,
             f"chain ends at event {checked} but the head records event {head.last_event_id}",
         )
     return ChainReport(True, checked)
+
+
+def _broken_link(
+    session: Session, event: AuditEvent, previous: AuditEvent | None, checked: int
+) -> ChainReport:
+    """Names the row a broken link points at: this row, unless the evidence clears it.
+
+    Two kinds of tampering leave this row as it was written and break the link from the row
+    before it: a row inserted ahead of it (both name the same predecessor), and the row before
+    edited and given a forged hash (this row still matches its own hash, and its successor, or
+    the head, still links to it).
+    """
+    event_id = event.id or 0
+    if previous is not None:
+        if event.prev_hash == previous.prev_hash:
+            return ChainReport(
+                False,
+                checked - 1,
+                event_id - 1,
+                f"event {event_id - 1} was inserted: event {event_id} names the same predecessor",
+            )
+        if event_hash(event) == event.hash and _linked_from_next(session, event):
+            return ChainReport(
+                False,
+                checked - 1,
+                event_id - 1,
+                f"event {event_id - 1} was edited and its hash rewritten: "
+                f"event {event_id} still links to the original",
+            )
+    return ChainReport(False, checked, event_id, "prev_hash does not match the event before")
+
+
+def _linked_from_next(session: Session, event: AuditEvent) -> bool:
+    successor = session.get(AuditEvent, (event.id or 0) + 1)
+    if successor is not None:
+        return successor.prev_hash == event.hash
+    head = session.get(AuditHead, 1)
+    return head is not None and head.last_hash == event.hash

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -67,6 +67,7 @@ def _case_state(case: Case) -> dict[str, Any]:
 
 
 PERSON_MARKER = "person_on_case"
+DUTY_OUTCOME = "duty_outcome"
 
 
 def _split_people(validated: BaseModel | None) -> tuple[dict[str, PersonDetails], dict[str, Any]]:
@@ -106,22 +107,40 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return audit.normalise(dict(values)) or {}
 
 
+AUDITED_REFUSALS = {
+    "forbidden": "forbidden",
+    "not_allowed_now": "refused",
+    "refused": "refused",
+    "case_closed": "refused",
+}
+
+
 def _refuse_and_audit(
-    session: Session, refusal: Refusal, *, actor: str, role: str, action: str, reference: str | None
+    session: Session,
+    refusal: Refusal,
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    reference: str | None,
+    at: datetime,
+    audited: Mapping[str, str] = AUDITED_REFUSALS,
 ) -> Refusal:
-    """Refusals of who-may-do-what are part of the record (spec §0.3); bad input writes nothing.
+    """A refused move is part of the record: who tried what, when, and the rule that said no
+    (spec §0.3 for roles). Malformed input is not a move, so it writes nothing.
 
     The refusal is returned, not raised, so the caller's transaction commits the audit event.
     """
-    if refusal.code == "forbidden":
+    if refusal.code in audited:
         audit.record(
             session,
             actor=actor,
             role=role,
-            action=f"{action}.forbidden",
+            action=f"{action}.{audited[refusal.code]}",
             case_reference=reference,
-            after={"reason": refusal.reason},
-            basis="role check (spec §0.3)",
+            after={"reason": refusal.reason, "code": refusal.code},
+            basis="role check (spec §0.3)" if refusal.code == "forbidden" else "pathway rules",
+            at=at,
         )
     return refusal
 
@@ -145,11 +164,24 @@ def open_case(
             "invalid_input", f"authority_id: unknown authority '{authority_id}'", "authority_id"
         )
     decision = decide(
-        definition, CaseSnapshot(definition.initial_step), definition.opening_transition, role, payload
+        definition,
+        CaseSnapshot(definition.initial_step),
+        definition.opening_transition,
+        role,
+        payload,
     )
     if isinstance(decision, Refusal):
         return _refuse_and_audit(
-            session, decision, actor=actor, role=role, action=f"{pathway}.open", reference=None
+            session,
+            decision,
+            actor=actor,
+            role=role,
+            action=f"{pathway}.open",
+            reference=None,
+            at=now,
+            # An applicant turned away at the door (e.g. the age gate) has no case to record
+            # it on; only an attempt by the wrong role is kept.
+            audited={"forbidden": "forbidden"},
         )
     people, stored_payload = _split_people(decision.input)
     case = Case(
@@ -243,6 +275,7 @@ def submit_event(
             role=role,
             action=f"{case.pathway}.{transition}",
             reference=case.reference,
+            at=now,
         )
     _, stored_payload = _split_people(decision.input)
     event = CaseEvent(
@@ -259,6 +292,10 @@ def submit_event(
     return Submitted(case.reference, case.pathway, event.id or 0)
 
 
+FollowUp = tuple[str, str, int]
+"""(pathway, case reference, event id) of an event a transition created for another case."""
+
+
 @dataclass(frozen=True)
 class Applied:
     case_reference: str
@@ -267,6 +304,7 @@ class Applied:
     state: str
     reason: str | None = None
     replay: bool = False
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
 
 def apply_event(session: Session, case_reference: str, event_id: int) -> Applied:
@@ -280,14 +318,16 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
     if event is None or event.case_id != case.id:
         raise CaseNotFoundError(f"event {event_id} does not belong to case {case_reference}")
     if event.status != "pending":
-        return Applied(case.reference, event_id, event.status, case.state, event.rejection_reason, True)
+        return Applied(
+            case.reference, event_id, event.status, case.state, event.rejection_reason, True
+        )
     definition = get_definition(case.pathway, case.definition_version)
     payload = _with_people(session, case, event.payload)
     decision = decide(definition, snapshot_of(session, case), event.transition, event.role, payload)
     if isinstance(decision, Refusal):
         return _reject(session, case, event, decision)
-    _apply_plan(session, definition, case, event, decision)
-    return Applied(case.reference, event_id, "applied", case.state)
+    follow_ups = _apply_plan(session, definition, case, event, decision)
+    return Applied(case.reference, event_id, "applied", case.state, follow_ups=follow_ups)
 
 
 def _reject(session: Session, case: Case, event: CaseEvent, refusal: Refusal) -> Applied:
@@ -310,11 +350,14 @@ def _reject(session: Session, case: Case, event: CaseEvent, refusal: Refusal) ->
 
 def _apply_plan(
     session: Session, definition: PathwayDefinition, case: Case, event: CaseEvent, plan: Plan
-) -> None:
+) -> list[FollowUp]:
     at = event.occurred_at
     before = _case_state(case)
     case.state = plan.to_step
     case.facts = {**case.facts, **_jsonable(plan.recorded_facts)}
+    # The LHA duty's outcome is reported (H-CLIC, spec §8), so it has its own column.
+    if plan.recorded_facts.get(DUTY_OUTCOME):
+        case.duty_outcome = str(plan.recorded_facts[DUTY_OUTCOME])
     case.version += 1
     if plan.ends_case:
         case.status = "closed"
@@ -340,6 +383,9 @@ def _apply_plan(
     close_timers(session, case, plan.timers_to_close, at)
     opened = open_timers(session, definition, case, plan, at, overrides)
     queue_transition_notifications(session, definition, case, event, plan, opened)
+    follow_ups = (
+        [_open_linked_case(session, case, event, plan)] if plan.transition.opens_case else []
+    )
     event.status = "applied"
     event.applied_at = at
     session.add(event)
@@ -359,9 +405,63 @@ def _apply_plan(
         basis=plan.transition.citation or definition.citation,
         at=at,
     )
-    log.info(
-        "case %s: %s -> %s (event %s)", case.reference, plan.from_step, plan.to_step, event.id
+    log.info("case %s: %s -> %s (event %s)", case.reference, plan.from_step, plan.to_step, event.id)
+    return follow_ups
+
+
+def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Plan) -> FollowUp:
+    """Opens the linked case in this transaction; its opening event runs after this one."""
+    spec = plan.transition.opens_case
+    assert spec is not None
+    definition = get_definition(spec.pathway)
+    case = Case(
+        reference=_unused_reference(session),
+        pathway=definition.name,
+        definition_version=definition.version,
+        authority_id=source.authority_id,
+        state=definition.initial_step,
+        linked_case_id=source.id,
+        opened_at=event.occurred_at,
     )
+    session.add(case)
+    session.flush()
+    payload = dict(spec.payload(source.facts, plan.input)) if spec.payload else {}
+    for person in session.exec(
+        select(Person).where(
+            Person.case_id == source.id, col(Person.relationship_to_case).in_(spec.copies_people)
+        )
+    ).all():
+        session.add(
+            Person(
+                case_id=case.id or 0,
+                relationship_to_case=person.relationship_to_case,
+                full_name=person.full_name,
+                date_of_birth=person.date_of_birth,
+            )
+        )
+        payload[person.relationship_to_case] = {PERSON_MARKER: person.relationship_to_case}
+    opening = CaseEvent(
+        case_id=case.id or 0,
+        transition=definition.opening_transition,
+        payload=_jsonable(payload),
+        actor=event.actor,
+        role="system",
+        idempotency_key=f"linked-from:{source.reference}:{event.id}",
+        occurred_at=event.occurred_at,
+    )
+    session.add(opening)
+    session.flush()
+    audit.record(
+        session,
+        actor=event.actor,
+        role="system",
+        action=f"{definition.name}.case.created",
+        case_reference=case.reference,
+        after={"pathway": definition.key, "linked_from": source.reference},
+        basis=plan.transition.citation or definition.citation,
+        at=event.occurred_at,
+    )
+    return (definition.name, case.reference, opening.id or 0)
 
 
 def _record_consents(session: Session, case: Case, event: CaseEvent, plan: Plan) -> None:

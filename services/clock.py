@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from models.clock import ClockOffset
 
-
 _pinned: ContextVar[datetime | None] = ContextVar("pinned_now", default=None)
 
 

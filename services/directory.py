@@ -19,7 +19,6 @@ from typing import Any, Literal, get_args
 
 from sqlmodel import Session, col, select
 
-from models.audit import AuditHead
 from models.directory import Authority
 from notifications.routes import email_route
 from pathways.directory_seed import OOH_SAME_AS_MAIN_GAP, SeedAuthority, parse_contacts
@@ -182,12 +181,6 @@ def _without_resolved_gaps(gaps: list[str], row: Authority, ooh_verified: bool) 
     return [gap for gap in gaps if gap not in resolved]
 
 
-def _lock_audit_head(session: Session) -> None:
-    # Serialise concurrent imports on PostgreSQL (SQLite transactions already hold the write
-    # lock), so a second importer waits and then sees the first one's rows as unchanged.
-    session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-
-
 def import_directory(
     session: Session,
     *,
@@ -200,7 +193,8 @@ def import_directory(
     config = config or authority_config()
     seed = list(seed) if seed is not None else load_seed()
     check_seed_matches_config(seed, config)
-    _lock_audit_head(session)
+    # A second importer waits here, then sees the first one's rows as unchanged.
+    audit.lock_head(session)
 
     created = updated = unchanged = 0
     changed: list[str] = []

@@ -28,6 +28,14 @@ def run_tags(pathway: str, case_ref: str) -> list[str]:
 
 
 def run_pathway_event(pathway: str, case_ref: str, event_id: int) -> Applied:
+    """Runs the event's flow, then any event it created on a linked case."""
+    applied = _run_one(pathway, case_ref, event_id)
+    for follow_up in applied.follow_ups:
+        run_pathway_event(*follow_up)
+    return applied
+
+
+def _run_one(pathway: str, case_ref: str, event_id: int) -> Applied:
     if get_settings().dispatch == "deployment":
         run = run_deployment(
             f"{flow_name(pathway)}/{flow_name(pathway)}",
@@ -41,7 +49,7 @@ def run_pathway_event(pathway: str, case_ref: str, event_id: int) -> Applied:
             return Applied(**result)
         return Applied(case_ref, event_id, "pending", "", "handed to the deployment")
     with tags(*run_tags(pathway, case_ref)):
-        outcome = pathway_flow_for(pathway)(case_ref=case_ref, event_id=event_id)
+        outcome = pathway_flow_for(pathway)(case_ref, event_id)
     return Applied(**outcome)
 
 

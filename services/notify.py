@@ -50,13 +50,14 @@ def queue_transition_notifications(
     rows = []
     for spec in plan.notifications:
         routes = resolver.routes(case.id or 0, case.authority_id, case.facts, spec.to)
+        said = context if spec.event is None else context.model_copy(update={"event": spec.event})
         rows.extend(
             outbox_rows(
                 key_prefix=f"event:{event.id}",
                 case_id=case.id,
                 case_reference=case.reference,
                 event_type=spec.template,
-                context=context,
+                context=said,
                 routes=routes,
                 now=event.occurred_at,
             )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = PROJECT_ROOT / "var"
@@ -32,6 +32,24 @@ class Settings(BaseSettings):
         default="inline", description="run pathway flows in this process, or via the deployment"
     )
     log_dir: Path = Field(default=VAR_DIR / "logs")
+    mail_dir: Path = Field(
+        default=VAR_DIR / "mail", description="where the demo SMTP sink of `pathways serve` writes"
+    )
+    allow_time_travel: bool = Field(
+        default=False, description="let `pathways clock` move the shared virtual clock (demos)"
+    )
+    definition_modules: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="comma-separated modules that register extra pathway definitions on import",
+    )
+
+    @field_validator("definition_modules", mode="before")
+    @classmethod
+    def _split_module_list(cls, value: object) -> object:
+        # An environment variable is one string; a comma list reads better there than JSON.
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_outside_development(self) -> Settings:
@@ -43,3 +61,15 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def reset_caches() -> None:
+    """Forget the cached settings, engine and authority configuration, so a changed
+    ``PATHWAYS_*`` environment takes effect in this process."""
+    # Imported here because both modules import this one.
+    from services.authority_config import authority_config
+    from services.db import get_engine
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    authority_config.cache_clear()

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, bindparam, insert, update
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
-from models import Case, Notification, Timer
+from models import Case, CaseEvent, Notification, Timer
 from notifications.context import NotificationContext, case_link, format_due
 from notifications.outbox import outbox_rows
 from pathways.definitions import get_definition
@@ -25,6 +25,7 @@ from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.engine.timers import Firing, TimerState, fire
 from services import audit
 from services.authority_config import authority_config
+from services.cases import FollowUp
 from services.db import session_scope
 from services.notify import owning_team_label
 from services.recipients import RouteResolver
@@ -41,11 +42,13 @@ class SweepResult:
     by_kind: dict[str, int] = field(default_factory=dict)
     notifications: int = 0
     batches: int = 0
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     def add(self, other: SweepResult) -> None:
         self.fired += other.fired
         self.notifications += other.notifications
         self.batches += other.batches
+        self.follow_ups.extend(other.follow_ups)
         for kind, count in other.by_kind.items():
             self.by_kind[kind] = self.by_kind.get(kind, 0) + count
 
@@ -56,33 +59,34 @@ def _definition(pathway: str, version: str) -> PathwayDefinition:
 
 
 def _claim(session: Session, now: datetime, limit: int) -> Sequence[Row[Any]]:
+    columns: list[Any] = [
+        Timer.id,
+        Timer.case_id,
+        Timer.name,
+        Timer.status,
+        Timer.warn_at,
+        Timer.due_at,
+        Timer.next_fire_at,
+        Timer.escalation_level,
+        Timer.escalation_chain,
+        Timer.recurring,
+        Timer.occurrence,
+        Timer.owner_team,
+        Case.reference,
+        Case.pathway,
+        Case.definition_version,
+        Case.authority_id,
+        Case.facts,
+    ]
     statement = (
-        select(
-            Timer.id,
-            Timer.case_id,
-            Timer.name,
-            Timer.status,
-            Timer.warn_at,
-            Timer.due_at,
-            Timer.next_fire_at,
-            Timer.escalation_level,
-            Timer.escalation_chain,
-            Timer.recurring,
-            Timer.occurrence,
-            Timer.owner_team,
-            Case.reference,
-            Case.pathway,
-            Case.definition_version,
-            Case.authority_id,
-            Case.facts,
-        )
+        select(*columns)
         .join(Case, col(Case.id) == col(Timer.case_id))
         .where(col(Timer.status).in_(FIREABLE), col(Timer.next_fire_at) <= now)
         .order_by(col(Timer.next_fire_at))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=Timer, skip_locked=True)  # type: ignore[arg-type]
+        statement = statement.with_for_update(of=Timer, skip_locked=True)
     return session.execute(statement).all()
 
 
@@ -117,6 +121,7 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
         notifications: list[dict[str, Any]] = []
         entries: list[audit.AuditEntry] = []
         next_occurrences: list[Timer] = []
+        system_events: list[tuple[str, str, CaseEvent]] = []
         for row in rows:
             definition = _definition(row.pathway, row.definition_version)
             spec = definition.timers[row.name]
@@ -181,9 +186,15 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                     role="system",
                     action=f"timer.{firing.kind}",
                     case_reference=row.reference,
-                    before={"timer": row.name, "status": row.status, "level": row.escalation_level},
+                    before={
+                        "timer": row.name,
+                        "occurrence": row.occurrence,
+                        "status": row.status,
+                        "level": row.escalation_level,
+                    },
                     after={
                         "timer": row.name,
+                        "occurrence": row.occurrence,
                         "status": firing.status,
                         "level": firing.escalation_level,
                         "due_at": row.due_at,
@@ -193,14 +204,32 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                     at=now,
                 )
             )
+            if firing.kind == "breach" and spec.on_breach is not None:
+                system_events.append(
+                    (
+                        row.pathway,
+                        row.reference,
+                        CaseEvent(
+                            case_id=row.case_id,
+                            transition=spec.on_breach,
+                            actor="timer-sweep",
+                            role="system",
+                            idempotency_key=f"timer:{row.id}:on-breach",
+                            occurred_at=row.due_at,
+                        ),
+                    )
+                )
             if firing.kind == "breach" and row.recurring:
                 overrides = authority_config().authority(row.authority_id).rule_overrides
                 next_occurrences.append(
                     new_timer(row.case_id, spec, row.due_at, now, overrides, row.occurrence + 1)
                 )
         _write(session, updates, notifications, next_occurrences)
+        session.add_all(event for _, _, event in system_events)
+        session.flush()
         audit.record_many(session, entries)
         result.notifications = len(notifications)
+        result.follow_ups = [(p, ref, event.id or 0) for p, ref, event in system_events]
     return result
 
 
@@ -211,9 +240,10 @@ def _write(
     next_occurrences: list[Timer],
 ) -> None:
     if updates:
+        timers = Timer.metadata.tables["timer"]
         session.connection().execute(
-            update(Timer.__table__)  # type: ignore[arg-type]
-            .where(Timer.__table__.c.id == bindparam("timer_id"))  # type: ignore[attr-defined]
+            update(timers)
+            .where(timers.c.id == bindparam("timer_id"))
             .values(
                 status=bindparam("new_status"),
                 next_fire_at=bindparam("new_next"),

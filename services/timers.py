@@ -9,22 +9,39 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from models import Case, Timer
+from models import Case, Person, Timer
 from pathways.deadlines import RULES
 from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.engine.timers import schedule_timer
 from pathways.engine.transitions import Plan
 
 
-def _count_from(spec: TimerSpec, plan: Plan, case: Case, at: datetime) -> datetime | date:
-    """The moment a rule counts from: a named input or fact date, else the event time."""
+def _count_from(
+    session: Session, spec: TimerSpec, plan: Plan, case: Case, at: datetime
+) -> datetime | date:
+    """The moment a rule counts from: a named input or fact date, a date on a person's row
+    ('young_person.date_of_birth': personal data stays in Person, never in facts), else the
+    event time."""
     if spec.starts_from is None:
         return at
+    if "." in spec.starts_from:
+        return _person_date(session, spec, case)
     raw: Any = getattr(plan.input, spec.starts_from, None) or case.facts.get(spec.starts_from)
     if isinstance(raw, datetime | date):
         return raw
     if isinstance(raw, str):
         return datetime.fromisoformat(raw) if "T" in raw else date.fromisoformat(raw)
+    raise ValueError(f"timer '{spec.name}' counts from '{spec.starts_from}', which is not recorded")
+
+
+def _person_date(session: Session, spec: TimerSpec, case: Case) -> date:
+    relationship, attribute = (spec.starts_from or "").split(".", 1)
+    person = session.exec(
+        select(Person).where(Person.case_id == case.id, Person.relationship_to_case == relationship)
+    ).first()
+    value = getattr(person, attribute, None)
+    if isinstance(value, date):
+        return value
     raise ValueError(f"timer '{spec.name}' counts from '{spec.starts_from}', which is not recorded")
 
 
@@ -74,7 +91,12 @@ def open_timers(
     for spec in plan.timers_to_open:
         occurrence = _next_occurrence(session, case, spec.name) if spec.recurring else 1
         timer = new_timer(
-            case.id or 0, spec, _count_from(spec, plan, case, at), at, overrides, occurrence
+            case.id or 0,
+            spec,
+            _count_from(session, spec, plan, case, at),
+            at,
+            overrides,
+            occurrence,
         )
         session.add(timer)
         opened.append(timer)

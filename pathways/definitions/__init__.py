@@ -15,7 +15,10 @@ from pathways.engine.validate import validate_definition
 _REGISTRY: dict[str, PathwayDefinition] = {}
 _LATEST: dict[str, PathwayDefinition] = {}
 
-BUILTIN_MODULES: tuple[str, ...] = ()
+BUILTIN_MODULES: tuple[str, ...] = (
+    "pathways.definitions.care_leaver",
+    "pathways.definitions.youth_1617",
+)
 
 
 class UnknownPathwayError(LookupError):

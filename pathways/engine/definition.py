@@ -49,7 +49,9 @@ class TimerSpec(_Frozen):
     closed_by: tuple[str, ...] = Field(description="transitions that complete the guarded step")
     warn_fraction: float | None = Field(default=0.75, gt=0, lt=1)
     starts_from: str | None = Field(
-        default=None, description="an input/fact date the rule counts from; else the event time"
+        default=None,
+        description="an input/fact date the rule counts from, or '<person>.<field>' of a person "
+        "on the case (e.g. 'young_person.date_of_birth'); else the event time",
     )
     notify_on_warning: tuple[str, ...] = ("case_staff",)
     escalate_to: tuple[str, ...] = Field(default=(), description="recipients on breach")
@@ -57,11 +59,31 @@ class TimerSpec(_Frozen):
         default=None, description="walked one level per escalation-step period after breach"
     )
     recurring: bool = Field(default=False, description="schedule the next occurrence on firing")
+    on_breach: str | None = Field(
+        default=None, description="a transition the system records when this timer breaches"
+    )
 
 
 class NotificationSpec(_Frozen):
     template: str
     to: tuple[str, ...]
+    event: str | None = Field(
+        default=None,
+        description="what the alert calls the event; set it when the transition's title would "
+        "say more than an alert may (spec §6), e.g. a refusal of help",
+    )
+
+
+class LinkedCaseSpec(_Frozen):
+    """A case on another pathway that a transition opens, linked back to this one."""
+
+    pathway: str
+    copies_people: tuple[str, ...] = Field(
+        default=(), description="people (by relationship) carried onto the new case"
+    )
+    payload: FactsUpdate | None = Field(
+        default=None, description="the new case's opening input, from this case's facts and input"
+    )
 
 
 class TransitionSpec(_Frozen):
@@ -80,6 +102,7 @@ class TransitionSpec(_Frozen):
     )
     guard: Guard | None = None
     records: FactsUpdate | None = None
+    opens_case: LinkedCaseSpec | None = None
     citation: str = ""
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Literal
 
-from pathways.deadlines import compute_deadline
+from pathways.calendar import london_date
+from pathways.deadlines import compute_deadline, warning_point
 
 FiringKind = Literal["warning", "breach", "escalation"]
 
@@ -23,10 +25,6 @@ class TimerSchedule:
     warn_at: datetime | None
     due_at: datetime
     next_fire_at: datetime
-
-
-def warning_point(started_at: datetime, due_at: datetime, fraction: float) -> datetime:
-    return started_at + (due_at - started_at) * fraction
 
 
 def schedule_timer(
@@ -64,7 +62,16 @@ class Firing:
 
 
 def next_escalation_at(after: datetime, overrides: Mapping[str, int] | None = None) -> datetime:
-    return compute_deadline("escalation-step", after, overrides).due_at
+    step = overrides.get("escalation-step") if overrides else None
+    return _escalation_due(london_date(after), step)
+
+
+@lru_cache(maxsize=4096)
+def _escalation_due(day: date, step: int | None) -> datetime:
+    # A working-day count depends only on the day, so a sweep of thousands of breaches that
+    # fall on a few days computes a few deadlines.
+    overrides = {"escalation-step": step} if step is not None else None
+    return compute_deadline("escalation-step", day, overrides).due_at
 
 
 def fire(

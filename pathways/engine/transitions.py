@@ -65,9 +65,7 @@ def _format_validation_error(error: ValidationError) -> tuple[str, str | None]:
     field_name = ".".join(str(part) for part in first["loc"]) or None
     message = first["msg"]
     if len(error.errors()) > 1:
-        others = ", ".join(
-            ".".join(str(p) for p in e["loc"]) for e in error.errors()[1:]
-        )
+        others = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors()[1:])
         message = f"{message} (also check: {others})"
     return (f"{field_name}: {message}" if field_name else message), field_name
 
@@ -98,7 +96,9 @@ def _timers_closed_by(
     if ends:
         return tuple(sorted(snapshot.open_timers))
     closing = set(transition.closes_timers)
-    closing |= {name for name, timer in definition.timers.items() if transition.name in timer.closed_by}
+    closing |= {
+        name for name, timer in definition.timers.items() if transition.name in timer.closed_by
+    }
     return tuple(sorted(closing & snapshot.open_timers))
 
 
@@ -140,10 +140,17 @@ def decide(
     ends = definition.steps[transition.to_step].terminal
     closing = _timers_closed_by(definition, transition, snapshot, ends)
     still_open = snapshot.open_timers - set(closing)
-    # A recurring timer closed by this step starts its next occurrence from now.
-    recurring = [n for n in closing if definition.timers[n].recurring]
+    # A recurring timer closed by the step it guards starts its next occurrence from now; one
+    # named in closes_timers is being stopped (e.g. reviews pause while an assessment runs).
+    recurring = [
+        n
+        for n in closing
+        if definition.timers[n].recurring and transition.name in definition.timers[n].closed_by
+    ]
     to_open = [n for n in transition.opens_timers if n not in still_open]
-    opening = () if ends else tuple(definition.timers[n] for n in dict.fromkeys([*to_open, *recurring]))
+    opening = (
+        () if ends else tuple(definition.timers[n] for n in dict.fromkeys([*to_open, *recurring]))
+    )
     return Plan(
         transition=transition,
         from_step=snapshot.state,

@@ -11,7 +11,8 @@ from pathways.roles import ROLES
 class DefinitionError(ValueError):
     def __init__(self, definition_key: str, problems: list[str]) -> None:
         super().__init__(
-            f"pathway definition {definition_key} is invalid:\n" + "\n".join(f"  - {p}" for p in problems)
+            f"pathway definition {definition_key} is invalid:\n"
+            + "\n".join(f"  - {p}" for p in problems)
         )
         self.problems = problems
 
@@ -37,7 +38,11 @@ def _reachable_steps(definition: PathwayDefinition) -> set[str]:
             applies = step in sources or (
                 ANY_STEP in sources and not definition.steps[step].terminal
             )
-            if applies and transition.to_step not in reached and transition.to_step in definition.steps:
+            if (
+                applies
+                and transition.to_step not in reached
+                and transition.to_step in definition.steps
+            ):
                 reached.add(transition.to_step)
                 frontier.append(transition.to_step)
     return reached
@@ -79,9 +84,9 @@ def definition_problems(
         for role in transition.roles:
             if role not in ROLES:
                 problems.append(f"{where}: unknown role '{role}'")
-        for timer in (*transition.opens_timers, *transition.closes_timers):
-            if timer not in definition.timers:
-                problems.append(f"{where}: unknown timer '{timer}'")
+        for timer_name in (*transition.opens_timers, *transition.closes_timers):
+            if timer_name not in definition.timers:
+                problems.append(f"{where}: unknown timer '{timer_name}'")
         if transition.outcome is not None and transition.outcome not in definition.outcomes:
             problems.append(f"{where}: unknown outcome '{transition.outcome}'")
         for notification in transition.notifications:
@@ -98,6 +103,17 @@ def definition_problems(
             if closer not in names:
                 problems.append(f"{where}: closed by unknown transition '{closer}'")
         problems.extend(_recipient_problems(where, (*timer.notify_on_warning, *timer.escalate_to)))
+        if timer.on_breach is not None:
+            target = definition.transition(timer.on_breach)
+            if target is None:
+                problems.append(
+                    f"{where}: on breach records unknown transition '{timer.on_breach}'"
+                )
+            elif "system" not in target.roles:
+                problems.append(
+                    f"{where}: on-breach transition '{timer.on_breach}' "
+                    "must allow the role 'system'"
+                )
     for step in sorted(set(steps) - _reachable_steps(definition)):
         problems.append(f"step '{step}' is unreachable from '{definition.initial_step}'")
     return problems

@@ -75,16 +75,29 @@ def test_invalid_transition_is_refused_and_case_unchanged(app_engine: Engine) ->
     reference = _open()
     with pytest.raises(EventRefusedError, match="cannot be recorded at step"):
         record_step(
-            case_reference=reference, transition="record_review", payload={"progress": "x"},
-            actor="ho1", role=HO, now=T0,
+            case_reference=reference,
+            transition="record_review",
+            payload={"progress": "x"},
+            actor="ho1",
+            role=HO,
+            now=T0,
         )
     with pytest.raises(EventRefusedError, match="visited_family: Field required") as refused:
         record_step(
-            case_reference=reference, transition="record_visit",
-            payload={"visited_young_person": True}, actor="ho1", role=HO, now=T0,
+            case_reference=reference,
+            transition="record_visit",
+            payload={"visited_young_person": True},
+            actor="ho1",
+            role=HO,
+            now=T0,
         )
     assert refused.value.refusal.field == "visited_family"
     with session_scope(app_engine) as session:
+        # The wrong move is on the record; the malformed input is not.
+        refusals = session.exec(
+            select(AuditEvent.action).where(col(AuditEvent.action).endswith(".refused"))
+        ).all()
+        assert refusals == ["example.record_review.refused"]
         case = session.exec(select(Case).where(Case.reference == reference)).one()
         assert (case.state, case.version) == ("awaiting_visit", 2)
 
@@ -93,9 +106,12 @@ def test_forbidden_role_is_refused_with_403_and_audited(app_engine: Engine) -> N
     reference = _open()
     with pytest.raises(EventRefusedError) as refused:
         record_step(
-            case_reference=reference, transition="record_visit",
+            case_reference=reference,
+            transition="record_visit",
             payload={"visited_family": True, "visited_young_person": True},
-            actor="pa1", role="personal-adviser", now=T0,
+            actor="pa1",
+            role="personal-adviser",
+            now=T0,
         )
     assert refused.value.refusal.http_status == 403
     with session_scope(app_engine) as session:
@@ -113,10 +129,26 @@ def test_racing_events_are_serialised(app_engine: Engine) -> None:
     from services.cases import submit_event
 
     with session_scope(app_engine) as session:
-        first = submit_event(session, case_reference=reference, transition="record_visit",
-                             payload=visit, actor="ho1", role=HO, now=T0, idempotency_key="a")
-        second = submit_event(session, case_reference=reference, transition="withdraw",
-                              payload={}, actor="ho2", role=HO, now=T0, idempotency_key="b")
+        first = submit_event(
+            session,
+            case_reference=reference,
+            transition="record_visit",
+            payload=visit,
+            actor="ho1",
+            role=HO,
+            now=T0,
+            idempotency_key="a",
+        )
+        second = submit_event(
+            session,
+            case_reference=reference,
+            transition="withdraw",
+            payload={},
+            actor="ho2",
+            role=HO,
+            now=T0,
+            idempotency_key="b",
+        )
     results: dict[str, str] = {}
 
     def apply(name: str, event_id: int) -> None:
@@ -167,11 +199,22 @@ def test_timer_warns_breaches_escalates_once_and_delivers(
 
 def test_recurring_review_reopens_when_recorded(app_engine: Engine) -> None:
     reference = _open()
-    record_step(case_reference=reference, transition="record_visit",
-                payload={"visited_family": True, "visited_young_person": True},
-                actor="ho1", role=HO, now=T0 + timedelta(hours=2))
-    record_step(case_reference=reference, transition="record_review",
-                payload={"progress": "settled"}, actor="ho1", role=HO, now=T0 + timedelta(days=6))
+    record_step(
+        case_reference=reference,
+        transition="record_visit",
+        payload={"visited_family": True, "visited_young_person": True},
+        actor="ho1",
+        role=HO,
+        now=T0 + timedelta(hours=2),
+    )
+    record_step(
+        case_reference=reference,
+        transition="record_review",
+        payload={"progress": "settled"},
+        actor="ho1",
+        role=HO,
+        now=T0 + timedelta(days=6),
+    )
     timers = _timers(app_engine, reference)
     assert timers["visit#1"].status == "closed"
     assert timers["weekly_review#1"].status == "closed"

@@ -132,7 +132,9 @@ EXAMPLE = PathwayDefinition(
             roles=(HO, SW),
             guard=_closure_guard,
             outcome="EX1",
-            notifications=(NotificationSpec(template="case_closed", to=("lha", "ics", "referrer")),),
+            notifications=(
+                NotificationSpec(template="case_closed", to=("lha", "ics", "referrer")),
+            ),
         ),
         TransitionSpec(
             name="withdraw",

@@ -87,6 +87,11 @@ DATE_ROWS: list[tuple[str, date | datetime, date]] = [
     # move-agreement: start = planned move date; agreed 28 days before.
     ("move-agreement", date(2027, 1, 1), date(2026, 12, 4)),
     ("move-agreement", date(2027, 3, 1), date(2027, 2, 1)),
+    # same-day (T02): a period of one day beginning with the enquiry ends 23:59 that day.
+    ("same-day", date(2026, 12, 21), date(2026, 12, 21)),
+    ("same-day", date(2026, 12, 25), date(2026, 12, 25)),  # a bank holiday changes nothing
+    ("same-day", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), date(2026, 7, 1)),  # 00:30 BST
+    ("same-day", datetime(2026, 10, 25, 23, 30, tzinfo=UTC), date(2026, 10, 25)),  # 23:30 GMT
     # A datetime start uses its Europe/London date: 23:30 UTC on 30 June is 1 July in BST.
     ("review-request", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), date(2026, 7, 21)),
     ("review-request", datetime(2026, 12, 24, 23, 30, tzinfo=UTC), date(2027, 1, 13)),
@@ -107,6 +112,15 @@ CLOCK_ROWS: list[tuple[date | datetime, datetime]] = [
     (datetime(2027, 3, 27, 9, 30), datetime(2027, 3, 28, 10, 30, tzinfo=BST)),
     # An aware start in another zone keeps its instant.
     (datetime(2026, 12, 24, 18, 0, tzinfo=UTC), datetime(2026, 12, 25, 18, 0, tzinfo=GMT)),
+]
+
+# (start, expected exact due instant) for T03: s.20 accommodation for more than 24 hours.
+LOOKED_AFTER_ROWS: list[tuple[datetime, datetime]] = [
+    (datetime(2026, 12, 21, 9, 0, tzinfo=UTC), datetime(2026, 12, 22, 9, 0, tzinfo=GMT)),
+    # Placed 20:00 BST the night before the clocks go back: 24 real hours end at 19:00 GMT.
+    (datetime(2026, 10, 24, 20, 0), datetime(2026, 10, 25, 19, 0, tzinfo=GMT)),
+    # Placed 22:00 GMT the night before spring forward: 24 real hours end at 23:00 BST.
+    (datetime(2027, 3, 27, 22, 0), datetime(2027, 3, 28, 23, 0, tzinfo=BST)),
 ]
 
 BANK_HOLIDAYS_RELIED_ON = [
@@ -140,6 +154,15 @@ def test_joint_visit_clock_hours(start: date | datetime, expected: datetime) -> 
         hours=24
     )
     assert deadline.due_date == expected.date()
+
+
+@pytest.mark.parametrize(("start", "expected"), LOOKED_AFTER_ROWS)
+def test_looked_after_after_24_clock_hours(start: datetime, expected: datetime) -> None:
+    deadline = compute_deadline("looked-after-24h", start)
+    assert deadline.is_datetime
+    assert deadline.due_at == expected
+    assert deadline.due_at.utcoffset() == expected.utcoffset()
+    assert "s.22(2)" in deadline.rule.citation
 
 
 @pytest.mark.parametrize("day", BANK_HOLIDAYS_RELIED_ON)
@@ -220,7 +243,7 @@ def test_warning_point_refuses_a_backwards_timer_and_bad_fraction() -> None:
 
 
 def test_rule_metadata_is_complete() -> None:
-    assert len(RULES) == 20
+    assert len(RULES) == 22
     for rule in RULES.values():
         assert rule.citation.startswith("T"), rule.id
         assert rule.convention_text.endswith("."), rule.id

@@ -1,0 +1,122 @@
+"""``pathways clock``: show or move the shared virtual clock (demos; audited).
+
+Every process on the database reads the same clock, so moving it here makes the served timer
+sweep fire what is due at the new time. Moving is refused unless PATHWAYS_ALLOW_TIME_TRAVEL=1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from cli.common import CLI_ROLE, cli_actor, console, fail, migrated_engine
+from services.settings import get_settings
+from services.time_travel import (
+    ClockReading,
+    TimeTravelRefusedError,
+    ensure_allowed,
+    move_clock,
+    read_clock,
+)
+
+LONDON = ZoneInfo("Europe/London")
+DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+UNITS = ("weeks", "days", "hours", "minutes", "seconds")
+
+clock_app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="The shared virtual clock (demos)."
+)
+
+
+def parse_duration(value: str) -> timedelta:
+    """``26h``, ``3d``, ``1d12h``, ``90m``, ``2w``: a positive span of whole units."""
+    match = DURATION.match(value.strip())
+    if not value.strip() or match is None:
+        fail(f"DURATION: '{value}' is not a duration such as 26h, 3d, 1d12h or 90m")
+    span = timedelta(**{unit: int(n) for unit, n in zip(UNITS, match.groups(), strict=True) if n})
+    if span <= timedelta(0):
+        fail(f"DURATION: '{value}' must be longer than zero")
+    return span
+
+
+def parse_moment(value: str) -> datetime:
+    """An ISO date or datetime; without an offset it is UK time, as staff read deadlines."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"ISO_DATETIME: '{value}' is not an ISO date or datetime, e.g. 2026-12-21T09:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+
+
+def _print(reading: ClockReading, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(reading.as_dict()))
+        return
+    state = "frozen" if reading.frozen else "running"
+    offset = timedelta(seconds=round(reading.offset.total_seconds()))
+    console().print(
+        f"now {reading.now.astimezone(LONDON).isoformat(timespec='seconds')} (UK time, {state}); "
+        f"real time {'+' if offset >= timedelta(0) else '-'}{abs(offset)}",
+        highlight=False,
+    )
+
+
+def _ensure_allowed() -> None:
+    """Checked before the arguments, so a refused command says so whatever it was given."""
+    try:
+        ensure_allowed(get_settings())
+    except TimeTravelRefusedError as refused:
+        fail(str(refused))
+
+
+def _move(target: Callable[[datetime], datetime | None], action: str, as_json: bool) -> None:
+    reading = move_clock(migrated_engine(), target, action=action, actor=cli_actor(), role=CLI_ROLE)
+    _print(reading, as_json)
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@clock_app.command("show")
+def show_command(as_json: JsonFlag = False) -> None:
+    """The time the application sees, and how far it is from real time."""
+    _print(read_clock(migrated_engine()), as_json)
+
+
+@clock_app.command("set")
+def set_command(
+    moment: Annotated[str, typer.Argument(metavar="ISO_DATETIME", help="e.g. 2026-12-21T09:00")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Move the clock to a date and time (UK time unless an offset is given)."""
+    _ensure_allowed()
+    target = parse_moment(moment)
+    _move(lambda _now: target, "set", as_json)
+
+
+@clock_app.command("advance")
+def advance_command(
+    duration: Annotated[str, typer.Argument(metavar="DURATION", help="e.g. 26h, 3d, 1d12h")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Move the clock forward from the time the application sees now."""
+    _ensure_allowed()
+    span = parse_duration(duration)
+    _move(lambda now: now + span, "advanced", as_json)
+
+
+@clock_app.command("reset")
+def reset_command(as_json: JsonFlag = False) -> None:
+    """Return to real time."""
+    _ensure_allowed()
+    _move(lambda _now: None, "reset", as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(clock_app, name="clock")

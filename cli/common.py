@@ -1,0 +1,79 @@
+"""What the operations commands share: one-line errors, the audit actor, a wide console, and
+the check that the database is migrated."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from alembic.script import ScriptDirectory
+from rich.console import Console
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine, make_url
+
+from services.db import alembic_config, get_engine
+from services.settings import get_settings
+
+USAGE_ERROR = 2
+FAILURE = 1
+CLI_ROLE = "system"
+
+
+def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a CLI change: the operating-system account that ran it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER, as in some containers
+        return "cli"
+
+
+def console() -> Console:
+    found = Console()
+    # Piped or captured output: do not squeeze tables into 80 columns.
+    return found if found.is_terminal else Console(width=200)
+
+
+def parse_port(option: str, value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        fail(f"{option}: '{value}' is not a port number (1-65535)")
+    return int(value)
+
+
+def _database_missing(url: str) -> bool:
+    parsed = make_url(url)
+    # Connecting would create an empty SQLite file; a command refused must write nothing.
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database).exists()
+    )
+
+
+def schema_revisions(url: str) -> tuple[str | None, str | None]:
+    """(the database's migration, the newest one), read without writing anything."""
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if _database_missing(url):
+        return None, head
+    with get_engine(url).connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None, head
+        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return (str(current) if current else None), head
+
+
+def migrated_engine() -> Engine:
+    """The application database, refusing (exit 1) one that is not at the newest migration:
+    these commands act on a running system and leave schema changes to ``pathways migrate``."""
+    url = get_settings().database_url
+    current, head = schema_revisions(url)
+    if current != head:
+        state = "not migrated" if current is None else f"at migration {current}, not {head}"
+        fail(f"the database is {state}: run `pathways migrate` first", FAILURE)
+    return get_engine(url)

@@ -1,0 +1,86 @@
+"""``pathways serve``: run the whole product on this machine (``make run``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from cli.common import FAILURE, console, fail, parse_port
+from services.prefect_server import PrefectServerError
+from services.runtime import (
+    ChildExitedError,
+    DatabaseUnavailableError,
+    Endpoints,
+    ServeOptions,
+    ServeUsageError,
+    serve,
+)
+
+
+def _say(message: str) -> None:
+    console().print(f"[dim]•[/dim] {message}", highlight=False)
+
+
+def _show(endpoints: Endpoints) -> None:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Prefect UI", endpoints.prefect_ui)
+    table.add_row("Dashboard", endpoints.dashboard or "not built yet")
+    table.add_row(
+        "Mail", str(endpoints.mail_dir) if endpoints.mail_dir else "sent via PATHWAYS_SMTP_URL"
+    )
+    table.add_row("Logs", str(endpoints.log_dir))
+    console().print(
+        Panel(
+            table,
+            title="Joint Protocol Pathways is running",
+            subtitle="Ctrl-C stops everything",
+            expand=False,
+        )
+    )
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Dashboard address.")] = "127.0.0.1",
+    port: Annotated[str, typer.Option("--port", metavar="PORT", help="Dashboard port.")] = "8080",
+    prefect_port: Annotated[
+        str,
+        typer.Option(
+            "--prefect-port",
+            metavar="PORT",
+            help="Port of the Prefect server started here (ignored when PREFECT_API_URL is set).",
+        ),
+    ] = "4200",
+    smtp_port: Annotated[
+        str,
+        typer.Option(
+            "--smtp-port",
+            metavar="PORT",
+            help="Port of the demo SMTP sink (none when PATHWAYS_SMTP_URL is set).",
+        ),
+    ] = "1025",
+    no_demo: Annotated[bool, typer.Option("--no-demo", help="Do not seed demo cases.")] = False,
+) -> None:
+    """Start the Prefect server, the deployments, the SMTP sink and the dashboard."""
+    options = ServeOptions(
+        host=host,
+        port=parse_port("--port", port),
+        prefect_port=parse_port("--prefect-port", prefect_port),
+        smtp_port=parse_port("--smtp-port", smtp_port),
+        demo=not no_demo,
+    )
+    try:
+        code = serve(options, _say, _show)
+    except ServeUsageError as error:
+        fail(str(error))
+    except (PrefectServerError, ChildExitedError, DatabaseUnavailableError) as error:
+        fail(str(error), FAILURE)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)

@@ -1,0 +1,231 @@
+"""``pathways serve``: everything one machine needs, started in order and stopped in reverse.
+
+1. the application database: migrations, the contact directory, demo cases (when built);
+2. the demo SMTP sink, unless ``PATHWAYS_SMTP_URL`` names a real relay;
+3. a Prefect server: ``PREFECT_API_URL`` if set, else ``prefect server start`` as a child;
+4. one ``python -m deployments.serve`` child running every deployment;
+5. the dashboard (``dashboard.app:app`` under uvicorn), once it exists.
+
+SIGINT and SIGTERM stop the children in reverse order and return 0; a child that dies on its
+own stops everything and raises ``ChildExitedError``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from services.db import get_engine, migrate, session_scope
+from services.directory import import_directory
+from services.mail_sink import start_mail_sink
+from services.prefect_server import (
+    EMBEDDED_STARTUP,
+    EXTERNAL_STARTUP,
+    api_url,
+    embedded_command,
+    embedded_environment,
+    ui_url,
+    wait_until_healthy,
+)
+from services.settings import VAR_DIR, get_settings, reset_caches
+from services.supervisor import Child, StopRequestedError, StopSignal, start_child, stop_child
+
+log = logging.getLogger(__name__)
+
+DEMO_MODULE = "services.demo"
+DASHBOARD_MODULE = "dashboard.app"
+RUNNER_POLL_SECONDS = "5"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    prefect_port: int = 4200
+    smtp_port: int = 1025
+    demo: bool = True
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    prefect_ui: str
+    dashboard: str | None
+    mail_dir: Path | None
+    log_dir: Path
+
+
+class ServeUsageError(ValueError):
+    """An option names something this machine cannot provide, such as a busy port."""
+
+
+class ChildExitedError(RuntimeError):
+    pass
+
+
+class DatabaseUnavailableError(RuntimeError):
+    pass
+
+
+Say = Callable[[str], None]
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        # As the servers themselves do, so a port in TIME_WAIT does not count as busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _check_ports(wanted: Sequence[tuple[str, str, int]]) -> None:
+    for option, host, port in wanted:
+        if not port_is_free(host, port):
+            raise ServeUsageError(f"{option}: {host}:{port} is already in use")
+
+
+def _app_environment(options: ServeOptions, sink: bool) -> dict[str, str]:
+    updates = {
+        "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(VAR_DIR / "prefect"),
+        # Links in notifications point at this dashboard.
+        "PATHWAYS_BASE_URL": os.environ.get("PATHWAYS_BASE_URL")
+        or f"http://{options.host}:{options.port}",
+    }
+    if sink:
+        updates["PATHWAYS_SMTP_URL"] = (
+            f"mailto://127.0.0.1:{options.smtp_port}?from=pathways@localhost&mode=insecure"
+        )
+    return updates
+
+
+def prepare_database(database_url: str, say: Say) -> Engine:
+    """Migrate, then import the directory (a no-op when unchanged): safe on every start."""
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    try:
+        migrate(database_url)
+        engine = get_engine(database_url)
+        with session_scope(engine) as session:
+            result = import_directory(session)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise DatabaseUnavailableError(f"database {shown}: {reason}") from error
+    say(
+        f"database {shown}: migrated; directory {result.created} created, "
+        f"{result.updated} updated, {result.unchanged} unchanged"
+    )
+    return engine
+
+
+def seed_demo(engine: Engine, say: Say) -> None:
+    if importlib.util.find_spec(DEMO_MODULE) is None:
+        say(f"demo data: {DEMO_MODULE} is not built yet, so no demo cases")
+        return
+    seed: Callable[[Engine], object] = importlib.import_module(DEMO_MODULE).seed_demo
+    seed(engine)
+    say("demo data: seeded")
+
+
+def _start_prefect(
+    options: ServeOptions, running: ExitStack, stop: StopSignal, log_dir: Path, say: Say
+) -> str:
+    external = os.environ.get("PREFECT_API_URL")
+    if external:
+        wait_until_healthy(external, EXTERNAL_STARTUP, stop)
+        say(f"Prefect: using {external}")
+        return external
+    api = api_url(options.prefect_port)
+    env = embedded_environment(
+        {**os.environ, "PREFECT_API_URL": api}, Path(os.environ["PREFECT_HOME"])
+    )
+    server = start_child("prefect-server", embedded_command(options.prefect_port), env, log_dir)
+    running.callback(stop_child, server)
+    say(f"Prefect: starting a server on {api} (PREFECT_HOME={env['PREFECT_HOME']})")
+    wait_until_healthy(api, EMBEDDED_STARTUP, stop, server)
+    return api
+
+
+def _start_workers(
+    options: ServeOptions, running: ExitStack, log_dir: Path, say: Say
+) -> list[Child]:
+    env = {**os.environ}
+    env.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", RUNNER_POLL_SECONDS)
+    children = [
+        start_child("deployments", [sys.executable, "-m", "deployments.serve"], env, log_dir)
+    ]
+    running.callback(stop_child, children[0])
+    if importlib.util.find_spec(DASHBOARD_MODULE) is None:
+        say("dashboard: not built yet")
+        return children
+    command = [sys.executable, "-m", "uvicorn", f"{DASHBOARD_MODULE}:app",
+               "--host", options.host, "--port", str(options.port)]  # fmt: skip
+    children.append(start_child("dashboard", command, env, log_dir))
+    running.callback(stop_child, children[-1])
+    return children
+
+
+def _watch(children: Sequence[Child], stop: StopSignal) -> None:
+    while not stop.wait(1.0):
+        for child in children:
+            code = child.exit_code()
+            if code is not None:
+                log.error("%s exited on its own with code %s", child.name, code)
+                raise ChildExitedError(
+                    f"{child.name} exited with code {code}; see {child.log_path}"
+                )
+
+
+def serve(options: ServeOptions, say: Say, on_ready: Callable[[Endpoints], None]) -> int:
+    """Run until SIGINT or SIGTERM, then stop everything; 0 on a requested stop."""
+    sink = "PATHWAYS_SMTP_URL" not in os.environ
+    dashboard = importlib.util.find_spec(DASHBOARD_MODULE) is not None
+    ports = []
+    if "PREFECT_API_URL" not in os.environ:
+        ports.append(("--prefect-port", "127.0.0.1", options.prefect_port))
+    if sink:
+        ports.append(("--smtp-port", "127.0.0.1", options.smtp_port))
+    if dashboard:
+        ports.append(("--port", options.host, options.port))
+    _check_ports(ports)
+    os.environ.update(_app_environment(options, sink))
+    # The directory import below bakes the SMTP URL into each route, so it must see the new one.
+    reset_caches()
+    settings = get_settings()
+    with StopSignal() as stop, ExitStack() as running:
+        try:
+            engine = prepare_database(settings.database_url, say)
+            stop.check()
+            if sink:
+                running.callback(start_mail_sink(options.smtp_port, settings.mail_dir).stop)
+                say(f"mail: SMTP sink on port {options.smtp_port}, saving to {settings.mail_dir}")
+            api = _start_prefect(options, running, stop, settings.log_dir, say)
+            os.environ["PREFECT_API_URL"] = api
+            children = _start_workers(options, running, settings.log_dir, say)
+            if options.demo:
+                seed_demo(engine, say)
+            on_ready(
+                Endpoints(
+                    prefect_ui=ui_url(api),
+                    dashboard=f"http://{options.host}:{options.port}" if dashboard else None,
+                    mail_dir=settings.mail_dir if sink else None,
+                    log_dir=settings.log_dir,
+                )
+            )
+            _watch(children, stop)
+        except StopRequestedError:
+            pass
+        say("stopping…")
+    say("stopped")
+    return 0

@@ -1,0 +1,286 @@
+"""Plays a scenario through the real services and flows on a fresh database.
+
+The application is pointed at the simulation's database and SMTP sink for the duration of the
+run (``PATHWAYS_*`` environment plus cleared caches, restored afterwards). At each entry the
+shared virtual clock is frozen at that entry's time, so the flows, which read the clock
+themselves, see the same moment the runner passes to ``start_case`` / ``record_step``.
+Flows run in this process against whichever Prefect server is configured.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+from flows.deliver_notifications import deliver_notifications
+from flows.timer_sweep import timer_sweep
+from models import Case, StaffMember
+from pathways.definitions import get_definition
+from services.cases import Applied, EventRefusedError
+from services.clock import set_virtual_time
+from services.db import get_engine, make_engine, migrate, session_scope
+from services.directory import import_directory
+from services.dispatch import record_step, start_case
+from services.settings import reset_caches
+from services.staff import add_staff, assign_staff
+from simulation.expectations import ExpectationChecker
+from simulation.plan import Deliver, OpenCase, Play, RecordStep, Sweep, play_order
+from simulation.result import Check, SimulationResult
+from simulation.scenario import Scenario
+from simulation.smtp import SmtpSink
+from simulation.timeline import TimelineRecorder
+
+ACTOR = "simulation"
+ACTOR_ROLE = "system"
+
+OnPlay = Callable[[int, Play], None]
+"""Called before each entry is played, with how many entries are done so far."""
+
+
+class DatabaseNotFreshError(RuntimeError):
+    """The database already holds cases or staff, which would mix into the scenario's results."""
+
+
+def require_fresh(database_url: str) -> None:
+    """Refuses a database that already holds cases or staff; reads only."""
+    engine = make_engine(database_url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        with Session(engine) as session:
+            for model in (Case, StaffMember):
+                if model.__tablename__ in tables and session.exec(select(model).limit(1)).first():
+                    raise DatabaseNotFreshError(
+                        f"the database already holds {model.__tablename__} rows; "
+                        "a simulation needs a fresh database"
+                    )
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def configured_app(database_url: str, smtp_url: str) -> Iterator[None]:
+    """Points the application's settings at this database and SMTP server until the block ends."""
+    wanted = {
+        "PATHWAYS_DATABASE_URL": database_url,
+        "PATHWAYS_SMTP_URL": smtp_url,
+        # Flows run here, in order, so each entry sees the previous one's result.
+        "PATHWAYS_DISPATCH": "inline",
+    }
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    reset_caches()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_caches()
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    database_url: str,
+    smtp: SmtpSink,
+    on_play: OnPlay | None = None,
+) -> SimulationResult:
+    require_fresh(database_url)
+    with configured_app(database_url, smtp.url):
+        migrate(database_url)
+        engine = get_engine()
+        try:
+            return _Simulation(scenario, engine, smtp, database_url).run(on_play)
+        finally:
+            engine.dispose()
+
+
+class _Simulation:
+    def __init__(
+        self, scenario: Scenario, engine: Engine, smtp: SmtpSink, database_url: str
+    ) -> None:
+        self._scenario = scenario
+        self._engine = engine
+        self._smtp = smtp
+        self.result = SimulationResult(
+            scenario=scenario.name,
+            pathway=scenario.pathway,
+            database_url=make_url(database_url).render_as_string(hide_password=True),
+            cases=dict.fromkeys(scenario.cases),
+        )
+
+    def run(self, on_play: OnPlay | None) -> SimulationResult:
+        self._set_up()
+        timeline = TimelineRecorder(
+            self._engine, self._smtp, self._scenario.start, self.result.cases
+        )
+        self.result.timeline = timeline.entries
+        for done, play in enumerate(play_order(self._scenario)):
+            if on_play is not None:
+                on_play(done, play)
+            with session_scope(self._engine) as session:
+                set_virtual_time(session, play.at, frozen=True)
+            try:
+                self._play(play, timeline)
+            except Exception as error:
+                # Whatever broke in the real flows is reported against the scenario entry that
+                # triggered it; later entries would only pile up consequences, so play stops.
+                self.result.stopped_at = play.where
+                self.result.checks.append(
+                    Check(
+                        play.where,
+                        f"{play.title} runs",
+                        False,
+                        f"stopped with {type(error).__name__}: {error}",
+                    )
+                )
+                timeline.collect(play)
+                return self.result
+        with Session(self._engine) as session:
+            checker = ExpectationChecker(session, self.result.cases, timeline.mails)
+            self.result.checks.extend(checker.check(self._scenario.expect))
+        return self.result
+
+    def _set_up(self) -> None:
+        scenario = self._scenario
+        with session_scope(self._engine) as session:
+            set_virtual_time(session, scenario.start, frozen=True)
+            import_directory(session, actor=ACTOR, role=ACTOR_ROLE)
+            for staff in scenario.staff:
+                add_staff(
+                    session,
+                    username=staff.username,
+                    display_name=staff.display_name,
+                    email=staff.email,
+                    role=staff.role,
+                    team=staff.team,
+                    authority_id=staff.authority,
+                    actor=ACTOR,
+                    actor_role=ACTOR_ROLE,
+                    basis=self._basis,
+                    at=scenario.start,
+                )
+
+    @property
+    def _basis(self) -> str:
+        return f"simulation scenario '{self._scenario.name}'"
+
+    def _play(self, play: Play, timeline: TimelineRecorder) -> None:
+        match play:
+            case OpenCase():
+                self._open(play, timeline)
+                timeline.collect(play)
+            case RecordStep():
+                self._record(play, timeline)
+                timeline.collect(play)
+            case Sweep():
+                timer_sweep()
+                if not timeline.collect(play):
+                    timeline.add(play, "sweep", "timer sweep: nothing due")
+            case Deliver():
+                totals = deliver_notifications()
+                timeline.collect(play)
+                if totals["retried"] or totals["dead"]:
+                    timeline.add(
+                        play,
+                        "notification not delivered",
+                        f"{totals['retried']} to retry later, {totals['dead']} dead letters",
+                    )
+                elif not totals["delivered"]:
+                    timeline.add(play, "deliver", "delivery: nothing due")
+
+    def _open(self, play: OpenCase, timeline: TimelineRecorder) -> None:
+        spec, acting = play.spec, play.spec.as_
+        action = f"opening {play.label}"
+        try:
+            applied = start_case(
+                pathway=self._scenario.pathway,
+                authority_id=spec.authority,
+                payload=spec.input,
+                actor=acting.actor,
+                role=acting.role,
+                now=play.at,
+                idempotency_key=f"simulation:{play.where}",
+            )
+        except EventRefusedError as refused:
+            reason = refused.refusal.reason
+            opening = get_definition(self._scenario.pathway).opening_transition
+            timeline.add(play, "refused", f"{opening} by {acting.actor} ({acting.role}): {reason}")
+            self._judge(play, action, spec.expect_refused, reason)
+            return
+        self.result.cases[play.label] = applied.case_reference
+        self._judge(play, action, spec.expect_refused, _rejection(applied))
+        if spec.assign:
+            with session_scope(self._engine) as session:
+                for username in spec.assign:
+                    assign_staff(
+                        session,
+                        applied.case_reference,
+                        username,
+                        actor=ACTOR,
+                        actor_role=ACTOR_ROLE,
+                        basis=self._basis,
+                        at=play.at,
+                    )
+
+    def _record(self, play: RecordStep, timeline: TimelineRecorder) -> None:
+        action = f"{play.transition} on {play.label}"
+        reference = self.result.cases.get(play.label)
+        if reference is None:
+            self.result.checks.append(
+                Check(
+                    play.where,
+                    f"{action} is recorded",
+                    False,
+                    f"case {play.label} is not open (its opening was refused)",
+                )
+            )
+            return
+        acting = play.acting
+        try:
+            applied = record_step(
+                case_reference=reference,
+                transition=play.transition,
+                payload=play.payload,
+                actor=acting.actor,
+                role=acting.role,
+                now=play.at,
+                idempotency_key=f"simulation:{play.where}",
+            )
+        except EventRefusedError as refused:
+            reason = refused.refusal.reason
+            detail = f"{play.transition} by {acting.actor} ({acting.role}): {reason}"
+            timeline.add(play, "refused", detail, reference)
+            self._judge(play, action, play.expect_refused, reason)
+            return
+        self._judge(play, action, play.expect_refused, _rejection(applied))
+
+    def _judge(self, play: Play, action: str, expected: str | None, reason: str | None) -> None:
+        """A refusal is a failure unless the scenario expected it, with a matching reason."""
+        if expected is None:
+            if reason is not None:
+                self.result.checks.append(
+                    Check(play.where, f"{action} is accepted", False, f"refused: {reason}")
+                )
+            return
+        expectation = f"{action} is refused with a reason containing '{expected}'"
+        if reason is None:
+            self.result.checks.append(Check(play.where, expectation, False, "it was applied"))
+        elif expected.casefold() in reason.casefold():
+            self.result.checks.append(Check(play.where, expectation, True, f"refused: {reason}"))
+        else:
+            self.result.checks.append(
+                Check(play.where, expectation, False, f"refused for another reason: {reason}")
+            )
+
+
+def _rejection(applied: Applied) -> str | None:
+    """The flow re-checks an event against the case as it then stands and may still reject it."""
+    return applied.reason if applied.status == "rejected" else None

@@ -1,0 +1,294 @@
+"""A canary person's name and date of birth must never leave the application database.
+
+Cases carrying the canary go through transitions, a refused and a forbidden move, timer
+warnings, breaches and escalations (the real sweep flow under the virtual clock) and delivery
+to the SMTP sink. Then every place personal data must not reach is searched: the mail received,
+the Prefect server's runs and logs (through its API and in its raw database), and the
+application's log file and root logger at DEBUG. Each search first proves it read real data
+by finding the case references there.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.logging.handlers import APILogWorker
+from prefect.settings import get_current_settings
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import col, select
+
+from flows.deliver_notifications import deliver_notifications
+from flows.timer_sweep import timer_sweep
+from models import Case, Person, Timer
+from services import clock
+from services.cases import EventRefusedError
+from services.db import session_scope
+from services.dispatch import record_step, start_case
+from services.logging_setup import AppLogFileHandler, configure_logging
+from simulation.smtp import SmtpSink
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+CANARY_NAME = "Zanzibar Quokkaflint"
+CANARY_DOB = "2009-02-17"
+NEEDLES = (
+    "Zanzibar",
+    "Quokkaflint",
+    "2009-02-17",
+    "17/02/2009",
+    "17-02-2009",
+    "17.02.2009",
+    "17 Feb 2009",
+    "17 February 2009",
+    "2009/02/17",
+    "02/17/2009",
+)
+HO = "lha-housing-officer"
+SW = "ics-social-worker"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PAGE = 200
+T = TypeVar("T")
+
+
+@dataclass
+class Search:
+    """Where the canary was found, and which case references each source was seen to hold."""
+
+    references: frozenset[str]
+    leaks: list[str] = field(default_factory=list)
+    seen: dict[str, set[str]] = field(default_factory=dict)
+
+    def scan(self, source: str, where: str, text: str) -> None:
+        folded = text.casefold()
+        for needle in NEEDLES:
+            at = folded.find(needle.casefold())
+            if at >= 0:
+                excerpt = text[max(at - 60, 0) : at + len(needle) + 60].replace("\n", " ")
+                self.leaks.append(f"{source} / {where}: {needle!r} in ...{excerpt}...")
+        found = self.seen.setdefault(source, set())
+        found.update(reference for reference in self.references if reference in text)
+
+    def assert_read_real_data(self, source: str) -> None:
+        missing = self.references - self.seen.get(source, set())
+        assert not missing, f"{source} holds none of {sorted(missing)}: searched the wrong data?"
+
+
+@pytest.fixture
+def app_log(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> Iterator[Path]:
+    """The production log file setup, in tmp_path, with the root logger captured at DEBUG."""
+    caplog.set_level(logging.DEBUG)
+    path = configure_logging(tmp_path / "logs")
+    try:
+        yield path
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if isinstance(h, AppLogFileHandler)]:
+            root.removeHandler(handler)
+            handler.close()
+
+
+def _set_clock(engine: Engine, moment: datetime) -> None:
+    with session_scope(engine) as session:
+        clock.set_virtual_time(session, moment, frozen=True)
+
+
+def _open(referrer: str | None = None) -> str:
+    payload: dict[str, object] = {
+        "young_person": {"full_name": CANARY_NAME, "date_of_birth": CANARY_DOB}
+    }
+    if referrer is not None:
+        payload["referrer_email"] = referrer
+    applied = start_case(
+        pathway="example", authority_id="dartford", payload=payload, actor="ho1", role=HO, now=T0
+    )
+    assert applied.status == "applied"
+    return applied.case_reference
+
+
+def _step(reference: str, transition: str, at: timedelta, payload: Mapping[str, object]) -> None:
+    role = "ics-team-manager" if transition == "agree_closure" else SW
+    applied = record_step(
+        case_reference=reference,
+        transition=transition,
+        payload=payload,
+        actor="sw1",
+        role=role,
+        now=T0 + at,
+    )
+    assert applied.status == "applied", applied.reason
+
+
+def _sweep_and_deliver(engine: Engine, moment: datetime) -> dict[str, int]:
+    _set_clock(engine, moment)
+    fired: dict[str, int] = timer_sweep()["fired"]
+    deliver_notifications()
+    return fired
+
+
+def _visit_timer(engine: Engine, reference: str) -> Timer:
+    with session_scope(engine) as session:
+        return session.exec(
+            select(Timer)
+            .join(Case, col(Case.id) == col(Timer.case_id))
+            .where(Case.reference == reference, Timer.name == "visit")
+        ).one()
+
+
+def _run_cases(engine: Engine) -> list[str]:
+    closed = _open(referrer="referrals@school.example.com")
+    overdue = _open()
+    withdrawn = _open()
+    visit = {"visited_family": True, "visited_young_person": True}
+    _step(closed, "record_visit", timedelta(hours=2), visit)
+    _step(withdrawn, "withdraw", timedelta(hours=3), {})
+
+    with pytest.raises(EventRefusedError, match="cannot be recorded at step"):
+        record_step(
+            case_reference=overdue,
+            transition="record_review",
+            payload={"progress": "not yet"},
+            actor="ho1",
+            role=HO,
+            now=T0 + timedelta(hours=4),
+        )
+    with pytest.raises(EventRefusedError) as forbidden:
+        record_step(
+            case_reference=overdue,
+            transition="record_visit",
+            payload=visit,
+            actor="pa1",
+            role="personal-adviser",
+            now=T0 + timedelta(hours=5),
+        )
+    assert forbidden.value.refusal.code == "forbidden"
+    with pytest.raises(EventRefusedError, match="date_of_birth"):
+        start_case(
+            pathway="example",
+            authority_id="dartford",
+            payload={"young_person": {"full_name": CANARY_NAME, "date_of_birth": "17/02/2009"}},
+            actor="ho1",
+            role=HO,
+            now=T0,
+        )
+
+    assert _sweep_and_deliver(engine, T0 + timedelta(hours=18, minutes=1)) == {"warning": 1}
+    assert _sweep_and_deliver(engine, T0 + timedelta(hours=24, minutes=1)) == {"breach": 1}
+    _step(closed, "record_review", timedelta(days=3), {"progress": "settled"})
+    _step(closed, "agree_closure", timedelta(days=4), {})
+    _step(closed, "close", timedelta(days=4, hours=1), {})
+    for level in (1, 2):
+        due = _visit_timer(engine, overdue).next_fire_at
+        assert due is not None, f"no escalation level {level} scheduled"
+        assert _sweep_and_deliver(engine, due + timedelta(seconds=1)) == {"escalation": 1}
+    return [closed, overdue, withdrawn]
+
+
+def _search_mail(search: Search, sink: SmtpSink) -> None:
+    for number, mail in enumerate(sink.received):
+        where = f"message {number} ({mail.subject})"
+        headers = "\n".join(
+            f"{name}: {make_header(decode_header(str(value)))}"
+            for name, value in mail.message.items()
+        )
+        envelope = f"{mail.sender} -> {', '.join(mail.recipients)}"
+        for text in (envelope, headers, mail.text(), mail.message.as_string()):
+            search.scan("smtp", where, text)
+
+
+def _search_prefect_api(search: Search) -> None:
+    with get_client(sync_client=True) as client:
+        flow_runs = _all_pages(lambda offset: client.read_flow_runs(limit=PAGE, offset=offset))
+        for run in flow_runs:
+            where = f"flow run {run.name!r} ({run.id})"
+            search.scan("prefect flow runs", f"{where} name", run.name)
+            search.scan("prefect flow runs", f"{where} parameters", repr(run.parameters))
+            search.scan("prefect flow runs", f"{where} tags", " ".join(run.tags))
+            search.scan("prefect flow runs", f"{where} record", run.model_dump_json())
+        for task_run in _all_pages(lambda offset: client.read_task_runs(limit=PAGE, offset=offset)):
+            where = f"task run {task_run.name!r} ({task_run.id})"
+            search.scan("prefect task runs", where, task_run.model_dump_json())
+        for log in _all_pages(lambda offset: client.read_logs(limit=PAGE, offset=offset)):
+            search.scan("prefect logs", f"log of flow run {log.flow_run_id}", log.message)
+    assert flow_runs, "the Prefect server recorded no flow runs"
+
+
+def _all_pages(read: Callable[[int], list[T]]) -> list[T]:
+    items: list[T] = []
+    while page := read(len(items)):
+        items.extend(page)
+    return items
+
+
+def _search_prefect_database(search: Search) -> None:
+    url = get_current_settings().server.database.connection_url
+    assert url is not None, "the Prefect test server has no database URL"
+    database = make_url(url.get_secret_value()).database
+    assert database and Path(database).exists(), f"no Prefect database at {database}"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        for table in tables:
+            cursor = connection.execute(f'SELECT rowid, * FROM "{table}"')
+            columns = [d[0] for d in cursor.description][1:]
+            for rowid, *values in cursor:
+                for column, value in zip(columns, values, strict=True):
+                    if isinstance(value, bytes):
+                        value = value.decode("utf-8", "replace")
+                    if isinstance(value, str):
+                        search.scan("prefect database", f"{table}.{column} rowid {rowid}", value)
+    assert "flow_run" in tables and "log" in tables, f"not a Prefect database: {tables}"
+
+
+def _search_application_logs(
+    search: Search, log_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    search.scan("application log file", str(log_file), log_file.read_text(encoding="utf-8"))
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    for record in caplog.records:
+        where = f"{record.name}:{record.lineno}"
+        search.scan("root logger at DEBUG", where, formatter.format(record))
+
+
+# The surfaces searched do not depend on the application database's backend.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_personal_data_stays_in_the_application_database(
+    app_engine: Engine,
+    smtp_sink: SmtpSink,
+    app_log: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    references = _run_cases(app_engine)
+    APILogWorker.drain_all(timeout=30)
+
+    with session_scope(app_engine) as session:
+        people = session.exec(select(Person)).all()
+        assert {(p.full_name, str(p.date_of_birth)) for p in people} == {(CANARY_NAME, CANARY_DOB)}
+        assert len(people) == len(references)
+
+    search = Search(frozenset(references))
+    _search_mail(search, smtp_sink)
+    _search_prefect_api(search)
+    _search_prefect_database(search)
+    _search_application_logs(search, app_log, caplog)
+
+    assert not search.leaks, "personal data leaked:\n" + "\n".join(search.leaks)
+    for source in (
+        "smtp",
+        "prefect flow runs",
+        "prefect logs",
+        "prefect database",
+        "application log file",
+        "root logger at DEBUG",
+    ):
+        search.assert_read_real_data(source)

@@ -1,0 +1,179 @@
+"""``pathways serve`` end to end: a real Prefect server, the served deployments and the SMTP
+sink come up; SIGINT stops all of them and leaves no process behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import ConcurrencyLimitStrategy
+from prefect.client.schemas.responses import DeploymentResponse
+from prefect.client.schemas.schedules import IntervalSchedule
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from services.settings import PROJECT_ROOT
+from simulation.smtp import free_port
+
+pytestmark = pytest.mark.slow
+
+PATHWAYS = Path(sys.executable).parent / "pathways"
+# Bounds the waits so a broken start fails instead of hanging; it says nothing about speed.
+GIVE_UP_AFTER = 300.0
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    # Field 2 is the command name in parentheses, and may itself contain spaces.
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def descendants(root: int) -> dict[int, str]:
+    """Every process below ``root``, each with its start time, so a reused pid is not mistaken
+    for the original."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        fields = _stat_fields(int(entry.name)) if entry.name.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: dict[int, str] = {}
+    pending = [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            fields = _stat_fields(child)
+            if fields is not None and child not in found:
+                found[child] = fields[19]
+                pending.append(child)
+    return found
+
+
+def still_running(pid: int, started: str) -> bool:
+    fields = _stat_fields(pid)
+    return fields is not None and fields[19] == started and fields[0] != "Z"
+
+
+def wait_for(condition: str, check: Callable[[], bool], process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + GIVE_UP_AFTER
+    while not check():
+        assert process.poll() is None, f"pathways serve exited early ({condition})"
+        assert time.monotonic() < deadline, f"gave up waiting: {condition}"
+        time.sleep(1)
+
+
+def healthy(api: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api}/health", timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def registered(api: str) -> dict[str, DeploymentResponse]:
+    async def read() -> dict[str, DeploymentResponse]:
+        with temporary_settings({PREFECT_API_URL: api}):
+            async with get_client() as client:
+                return {d.name: d for d in await client.read_deployments(limit=200)}
+
+    return asyncio.run(read())
+
+
+@pytest.fixture
+def serve_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, int]]]:
+    ports = {"port": free_port(), "prefect": free_port(), "smtp": free_port()}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PREFECT_API_URL", "PATHWAYS_SMTP_URL")
+    }
+    env |= {
+        "PATHWAYS_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "PATHWAYS_LOG_DIR": str(tmp_path / "logs"),
+        "PATHWAYS_MAIL_DIR": str(tmp_path / "mail"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        # An extra definition module must reach the served process too.
+        "PATHWAYS_DEFINITION_MODULES": "tests.support.example_pathway",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    command = [str(PATHWAYS), "serve", "--no-demo", "--port", str(ports["port"])]
+    command += ["--prefect-port", str(ports["prefect"]), "--smtp-port", str(ports["smtp"])]
+    with (tmp_path / "serve.out").open("wb") as output:
+        process = subprocess.Popen(
+            command, env=env, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process, ports
+    finally:
+        if process.poll() is None:  # only when the test failed before stopping it
+            left = descendants(process.pid)
+            process.kill()
+            process.wait()
+            for pid, start in left.items():
+                if still_running(pid, start):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def test_serve_starts_everything_and_sigint_stops_it_all(
+    serve_process: tuple[subprocess.Popen[bytes], dict[str, int]], tmp_path: Path
+) -> None:
+    process, ports = serve_process
+    api = f"http://127.0.0.1:{ports['prefect']}/api"
+
+    wait_for("Prefect API healthy", lambda: healthy(api), process)
+    wanted = {"timer-sweep", "deliver-notifications", "pathway-example"}
+    wait_for("deployments registered", lambda: wanted <= set(registered(api)), process)
+
+    deployments = registered(api)
+    for name, interval in (("timer-sweep", 60), ("deliver-notifications", 30)):
+        deployment = deployments[name]
+        schedule = deployment.schedules[0].schedule
+        assert isinstance(schedule, IntervalSchedule)
+        assert schedule.interval == timedelta(seconds=interval)
+        assert deployment.global_concurrency_limit is not None
+        assert deployment.global_concurrency_limit.limit == 1
+        assert deployment.concurrency_options is not None
+        assert deployment.concurrency_options.collision_strategy is (
+            ConcurrencyLimitStrategy.CANCEL_NEW
+        )
+    assert "pathway:example" in deployments["pathway-example"].tags
+    assert not deployments["pathway-example"].schedules
+
+    # The demo SMTP sink keeps every message as a file someone can open.
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@localhost", "team@localhost", "ping"
+    message.set_content("JP-TEST-0001")
+    with smtplib.SMTP("127.0.0.1", ports["smtp"], timeout=30) as smtp:
+        smtp.send_message(message)
+    mail_dir = tmp_path / "mail"
+    wait_for("mail saved", lambda: any(mail_dir.glob("*.eml")), process)
+    (saved,) = mail_dir.glob("*.eml")
+    assert "JP-TEST-0001" in saved.read_text()
+
+    started = descendants(process.pid)
+    commands = {Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ") for pid in started}
+    assert any(b"prefect server start" in command for command in commands)
+    assert any(b"deployments.serve" in command for command in commands)
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=GIVE_UP_AFTER) == 0, (tmp_path / "serve.out").read_text()
+    # Children were stopped and reaped before serve returned; a SIGKILLed grandchild may take a
+    # moment to finish dying.
+    deadline = time.monotonic() + GIVE_UP_AFTER
+    while survivors := [p for p, start in started.items() if still_running(p, start)]:
+        assert time.monotonic() < deadline, f"processes outlived pathways serve: {survivors}"
+        time.sleep(0.5)
+    assert not healthy(api)
+    assert (tmp_path / "logs" / "prefect-server.log").exists()

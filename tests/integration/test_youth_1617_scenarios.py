@@ -1,0 +1,318 @@
+"""The 16/17 intake end to end on a real Prefect server, real databases and a real SMTP server.
+
+Every route's scenario (tests/scenarios/youth_1617_*.yaml) is played through ``pathways
+simulate``; then the rules the issue singles out are checked directly against the services:
+a role refusal is audited and changes nothing, a refused applicant writes nothing, and a
+breached 24-hour visit escalates once, to the named managers of the case's own authority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from typer.testing import CliRunner
+
+from cli.main import app
+from models import AuditEvent, Case, CaseEvent, ClockOffset, Person, StaffMember, Timer
+from notifications.delivery import deliver_due
+from services.audit import verify_chain
+from services.cases import EventRefusedError
+from services.db import make_engine, session_scope
+from services.demo import seed_demo
+from services.dispatch import record_step, start_case
+from services.staff import add_staff, assign_staff
+from services.sweep import sweep
+from simulation.smtp import SmtpSink
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+PATHWAY = "youth-1617-intake"
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("youth_1617_*.yaml"))
+HO = "lha-housing-officer"
+T0 = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
+
+
+def intake(dob: str = "2010-02-03", **changes: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "enquiry_received_at": T0.isoformat(),
+        "young_person": {"full_name": "Canary Fictitious-Youth", "date_of_birth": dob},
+        "parent_or_pr_holder": {"full_name": "Canary Fictitious-Parent"},
+        "slept_last_night": "sofa_surfing",
+        "safe_tonight": True,
+        "known_to_ics": False,
+        "young_person_consent": {"purpose": "joint LHA and ICS working", "given": True},
+        "parent_consent": {"purpose": "joint LHA and ICS working", "given": True},
+        "approached": "co_located_team",
+    }
+    payload.update(changes)
+    return payload
+
+
+def _names_in(scenario: Path) -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            found.update(str(v) for k, v in node.items() if k == "full_name")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(yaml.safe_load(scenario.read_text(encoding="utf-8")))
+    return found
+
+
+def _one_case(session: Session, pathway: str = PATHWAY) -> Case:
+    return session.exec(select(Case).where(Case.pathway == pathway)).one()
+
+
+def _care_leaver_case_runs_its_clocks(session: Session) -> None:
+    source = _one_case(session)
+    linked = _one_case(session, "care-leaver-transition")
+    assert linked.linked_case_id == source.id
+    timers = {t.name: t for t in session.exec(select(Timer).where(Timer.case_id == linked.id))}
+    assert {t.status for t in timers.values()} == {"open"}
+    # Counted from the date of birth on the copied Person row (2010-12-01), not from a fact.
+    assert timers["needs_assessment"].due_at.date() == date(2027, 3, 1)
+    assert timers["pre18_panel"].due_at.date() == date(2028, 6, 1)
+    person = session.exec(select(Person).where(Person.case_id == linked.id)).one()
+    assert person.relationship_to_case == "young_person"
+    assert "2010-12-01" not in str(linked.facts)
+
+
+def _part7_route_with_priority_need(session: Session) -> None:
+    case = _one_case(session)
+    assert case.facts["priority_need"] is True
+    assert case.facts["advice_given"] is True and case.facts["advocacy_offered"] is True
+    assert case.facts["lha_route"] == "part7"
+
+
+def _looked_after_recorded_by_the_system(session: Session) -> None:
+    case = _one_case(session)
+    assert case.facts["looked_after"] is True
+    event = session.exec(
+        select(CaseEvent).where(
+            CaseEvent.case_id == case.id, CaseEvent.transition == "mark_looked_after"
+        )
+    ).one()
+    assert (event.role, event.status) == ("system", "applied")
+    # The law changes the status at 24 hours, not when the sweep happens to run.
+    assert event.occurred_at == datetime(2026, 12, 22, 17, 0, tzinfo=UTC)
+
+
+MORE_CHECKS: dict[str, Callable[[Session], None]] = {
+    "youth_1617_s20_accepted_o3": _care_leaver_case_runs_its_clocks,
+    "youth_1617_s20_declined": _part7_route_with_priority_need,
+    "youth_1617_not_safe_tonight": _looked_after_recorded_by_the_system,
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda path: path.stem)
+def test_route_scenario_holds(scenario: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'simulation.db'}"
+    result = CliRunner().invoke(app, ["simulate", str(scenario), "--database-url", url])
+
+    assert result.exit_code == 0, result.output
+    assert "checks hold" in result.stdout
+    for name in _names_in(scenario):
+        assert name not in result.output
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            assert verify_chain(session).ok
+            if scenario.stem in MORE_CHECKS:
+                MORE_CHECKS[scenario.stem](session)
+    finally:
+        engine.dispose()
+
+
+def test_role_refusal_is_audited_and_leaves_the_case_unchanged(app_engine: Engine) -> None:
+    opened = start_case(
+        pathway=PATHWAY, authority_id="dartford", payload=intake(), actor="ho1", role=HO, now=T0
+    )
+    with session_scope(app_engine) as session:
+        before = session.exec(select(Case).where(Case.reference == opened.case_reference)).one()
+        state_before = (before.state, before.version, dict(before.facts))
+    with pytest.raises(EventRefusedError) as refused:
+        record_step(
+            case_reference=opened.case_reference,
+            transition="triage_safe_tonight",
+            payload={},
+            actor="pa1",
+            role="personal-adviser",
+            now=T0 + timedelta(minutes=5),
+        )
+    assert refused.value.refusal.http_status == 403
+    with session_scope(app_engine) as session:
+        after = session.exec(select(Case).where(Case.reference == opened.case_reference)).one()
+        assert (after.state, after.version, dict(after.facts)) == state_before
+        forbidden = session.exec(
+            select(AuditEvent).where(col(AuditEvent.action).endswith(".forbidden"))
+        ).one()
+        assert forbidden.action == f"{PATHWAY}.triage_safe_tonight.forbidden"
+        assert (forbidden.actor, forbidden.role) == ("pa1", "personal-adviser")
+        assert forbidden.case_reference == opened.case_reference
+        assert (
+            session.exec(select(CaseEvent).where(CaseEvent.case_id == after.id))
+            .all()[-1]
+            .transition
+            == "record_enquiry"
+        )
+        assert verify_chain(session).ok
+
+
+@pytest.mark.parametrize(
+    ("dob", "code", "reason"),
+    [
+        ("2011-01-01", "refused", "Integrated Front Door"),
+        ("2008-01-01", "refused", "standard LHA homelessness route"),
+        ("2027-01-01", "invalid_input", "date_of_birth"),
+    ],
+)
+def test_refused_applicant_writes_nothing(
+    app_engine: Engine, dob: str, code: str, reason: str
+) -> None:
+    with pytest.raises(EventRefusedError) as refused:
+        start_case(
+            pathway=PATHWAY,
+            authority_id="dartford",
+            payload=intake(dob),
+            actor="ho1",
+            role=HO,
+            now=T0,
+        )
+    assert refused.value.refusal.code == code
+    assert reason in refused.value.refusal.reason
+    with session_scope(app_engine) as session:
+        for table in (Case, Person, CaseEvent, Timer):
+            assert session.exec(select(table)).first() is None
+        assert not session.exec(
+            select(AuditEvent).where(col(AuditEvent.action).startswith(PATHWAY))
+        ).all()
+
+
+def _staff(session: Session, username: str, role: str, authority: str) -> None:
+    add_staff(
+        session,
+        username=username,
+        display_name=username,
+        email=f"{username}@{authority}.example",
+        role=role,
+        team="lha" if role.startswith("lha-") else "ics",
+        authority_id=authority,
+        actor="test",
+        actor_role="system",
+        basis="test staff",
+    )
+
+
+def test_breached_joint_visit_escalates_once_to_the_named_managers(
+    app_engine: Engine, smtp_sink: SmtpSink
+) -> None:
+    with session_scope(app_engine) as session:
+        for authority in ("dartford", "gravesham"):
+            _staff(session, f"so.{authority}", "lha-senior-officer", authority)
+            _staff(session, f"tm.{authority}", "ics-team-manager", authority)
+        _staff(session, "ho.dartford", HO, "dartford")
+    opened = start_case(
+        pathway=PATHWAY, authority_id="dartford", payload=intake(), actor="ho1", role=HO, now=T0
+    )
+    with session_scope(app_engine) as session:
+        assign_staff(
+            session,
+            opened.case_reference,
+            "ho.dartford",
+            actor="test",
+            actor_role="system",
+            basis="t",
+        )
+    record_step(
+        case_reference=opened.case_reference,
+        transition="triage_safe_tonight",
+        payload={},
+        actor="ho1",
+        role=HO,
+        now=T0 + timedelta(minutes=5),
+    )
+
+    assert sweep(app_engine, T0 + timedelta(hours=18, minutes=1)).by_kind == {"warning": 1}
+    assert sweep(app_engine, T0 + timedelta(hours=24, minutes=1)).by_kind == {"breach": 1}
+    for later in (timedelta(days=3), timedelta(days=12), timedelta(days=60)):
+        assert sweep(app_engine, T0 + later).fired == 0
+    deliver_due(app_engine, T0 + timedelta(days=60))
+
+    breach_mail = [m for m in smtp_sink.received if "OVERDUE" in m.subject]
+    assert sorted(r for m in breach_mail for r in m.recipients) == [
+        "so.dartford@dartford.example",
+        "tm.dartford@dartford.example",
+    ]
+    assert all(opened.case_reference in m.subject for m in breach_mail)
+    warned = sorted(r for m in smtp_sink.received if "due soon" in m.text() for r in m.recipients)
+    assert warned == ["housingoptions@dartford.gov.uk", "ics-duty@kent.example.invalid"]
+    assert all("Canary" not in m.text() + m.subject for m in smtp_sink.received)
+    with session_scope(app_engine) as session:
+        case = session.exec(select(Case).where(Case.reference == opened.case_reference)).one()
+        visit = session.exec(
+            select(Timer).where(Timer.case_id == case.id, Timer.name == "joint_visit")
+        ).one()
+        assert (visit.status, visit.escalation_level, visit.next_fire_at) == ("breached", 0, None)
+        assert visit.due_at == T0 + timedelta(hours=24)
+        assert case.state == "awaiting_joint_visit"
+
+
+def test_demo_data_has_a_case_for_every_route_and_seeds_once(app_engine: Engine) -> None:
+    seed_demo(app_engine)
+    seed_demo(app_engine)
+
+    with session_scope(app_engine) as session:
+        cases = session.exec(select(Case).where(Case.pathway == PATHWAY)).all()
+        ended = {(c.state, c.outcome_code) for c in cases if c.status == "closed"}
+        assert ended == {
+            ("closed", "O1"),
+            ("closed", "O2"),
+            ("looked_after_handoff", "O3"),
+            ("part7_handoff", "O5"),
+            ("transferred", "O4"),
+            ("assistance_rejected", "O5"),
+        }
+        running = {c.state: c for c in cases if c.status == "open"}
+        assert set(running) == {"support_package", "looked_after", "awaiting_joint_visit"}
+        assert running["looked_after"].facts["looked_after"] is True
+        assert running["support_package"].facts["young_person_asked_to_stop"] is True
+        assert "family_asked_to_stop" not in running["support_package"].facts
+        visit = session.exec(
+            select(Timer).where(
+                Timer.case_id == running["awaiting_joint_visit"].id, Timer.name == "joint_visit"
+            )
+        ).one()
+        assert visit.status == "breached"
+        meetings = session.exec(
+            select(Timer)
+            .where(
+                Timer.case_id == running["support_package"].id, Timer.name == "weekly_home_meeting"
+            )
+            .order_by(col(Timer.occurrence))
+        ).all()
+        assert len(meetings) == 5 and meetings[-1].status != "closed"
+        linked = _one_case(session, "care-leaver-transition")
+        assert (linked.state, linked.status) == ("needs_assessment", "open")
+        assert {c.duty_outcome for c in cases} >= {"accommodation_secured_6_months_existing"}
+        staff = session.exec(
+            select(StaffMember).where(col(StaffMember.username).startswith("demo."))
+        ).all()
+        assert {s.email.rsplit("@", 1)[1] for s in staff} == {
+            "dartford.example",
+            "gravesham.example",
+            "medway.example",
+        }
+        assert session.exec(select(ClockOffset)).one().frozen_at is None
+        assert verify_chain(session).ok
