@@ -20,7 +20,7 @@ from benchmarks.report import Result, measured
 from benchmarks.scale import Scale
 from benchmarks.seed import T0, Seeder
 from models import Case, Notification
-from notifications.context import NotificationContext, case_link, format_due
+from notifications.context import case_link, format_due, minimal_context
 from notifications.delivery import DeliveryResult, deliver_due
 from notifications.outbox import outbox_rows
 from services.recipients import RouteResolver
@@ -48,7 +48,7 @@ def queue_messages(engine: Engine, count: int) -> None:
     with Session(engine) as session:
         resolver = RouteResolver(session)
         for case in session.exec(select(Case).order_by(Case.id)):  # type: ignore[arg-type]
-            context = NotificationContext(
+            context = minimal_context(
                 case_reference=case.reference,
                 pathway="Example referral",
                 event="Joint visit: due soon",

@@ -53,20 +53,20 @@ FULL = Scale(
 
 SMALL = Scale(
     name="small",
-    base_open=10_000,
-    grown_open=100_000,
-    due=1_000,
+    base_open=5_000,
+    grown_open=50_000,
+    due=500,
     due_small=100,
-    due_large=10_000,
+    due_large=5_000,
     repeats=3,
     timers_per_case=4,
-    events=20,
-    # Every flow run costs at least a second (Prefect's exit), so the quick run takes fewer
-    # yardstick runs: their spread is small.
-    empty_runs=10,
+    # Every flow run costs at least a second (Prefect's exit), so the quick run (under a
+    # minute) takes few events and fewer yardstick runs: their spread is small.
+    events=10,
+    empty_runs=6,
     refusals=10,
     event_cases=5,
-    messages=100,
+    messages=60,
 )
 
 

@@ -1,7 +1,8 @@
 """``pathways migrate``, ``pathways sweep`` and ``pathways deliver``.
 
 ``sweep`` and ``deliver`` run the real flows once, now, in this process (handy in a demo after
-``pathways clock advance``); with ``PREFECT_API_URL`` set the runs appear on that server.
+``pathways clock advance``). With ``PREFECT_API_URL`` set (``pathways serve`` prints it) the runs
+appear on that server; without it Prefect starts a temporary server for the one run.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -25,13 +25,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from cli.common import FAILURE, console, fail
-from simulation.plan import Play, play_order
-from simulation.prefect_server import console_logs_at_warning, prefect_api
+from simulation.plan import play_order
 from simulation.report import print_report
-from simulation.result import SimulationResult
-from simulation.runner import DatabaseNotFreshError, require_fresh, run_scenario
 from simulation.scenario import Scenario, ScenarioError, load_scenario
-from simulation.smtp import SmtpSink, running_sink
+
+if TYPE_CHECKING:
+    from simulation.plan import Play
+    from simulation.result import SimulationResult
+    from simulation.smtp import SmtpSink
+
+# Prefect (through the runner) is imported only when a scenario is played: importing it for
+# every `pathways` command would cost seconds and fix its settings before `serve` sets them.
 
 
 def register(app: typer.Typer) -> None:
@@ -53,6 +57,8 @@ def _temporary_database(keep: bool, notices: Console) -> Iterator[str]:
 
 def _check_fresh(database_url: str) -> None:
     """Fails fast, before a Prefect server is started, on a database that cannot be used."""
+    from simulation.runner import DatabaseNotFreshError, require_fresh
+
     try:
         require_fresh(database_url)
     except DatabaseNotFreshError as error:
@@ -66,6 +72,8 @@ def _check_fresh(database_url: str) -> None:
 def _play(
     scenario: Scenario, database_url: str, sink: SmtpSink, notices: Console
 ) -> SimulationResult:
+    from simulation.runner import run_scenario
+
     total = len(play_order(scenario))
     columns = (
         TextColumn("{task.description}"),
@@ -108,6 +116,9 @@ def simulate_command(
         scenario = load_scenario(scenario_file)
     except ScenarioError as error:
         fail(str(error))
+    from simulation.prefect_server import console_logs_at_warning, prefect_api
+    from simulation.smtp import running_sink
+
     notices = Console(stderr=True)
     with ExitStack() as resources:
         url = database_url or resources.enter_context(_temporary_database(keep, notices))

@@ -1,10 +1,11 @@
 """The deployments this product runs: one per pathway flow, the timer sweep and the delivery flow.
 
-The two scheduled deployments allow one run at a time and cancel a newcomer while one is
-running (``CANCEL_NEW``). After downtime Prefect still holds the runs it scheduled ahead of
-time, now late; with ``CANCEL_NEW`` they are cancelled instead of queueing behind each other,
-and ``deployments.backlog`` cancels what is left at start-up. One sweep catches up on
-everything, because timers are rows with ``next_fire_at`` (ARCHITECTURE.md, principle 2).
+The two scheduled deployments allow one run at a time and cancel a run that would start while
+another is still running (``CANCEL_NEW``), so two sweeps never overlap and a slow one is not
+followed by a queue of waiting runs. Runs the scheduler created ahead of time and that came due
+while the system was down are skipped at start-up (``deployments.recovery``). Nothing is lost:
+timers are rows with a ``next_fire_at``, so one sweep fires everything due (ARCHITECTURE.md,
+principle 2), and one delivery run sends everything queued.
 """
 
 from __future__ import annotations

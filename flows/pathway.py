@@ -11,6 +11,7 @@ from typing import Any
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TagsContext
 
 from pathways.definitions import latest_definitions
 from services.cases import apply_event
@@ -46,7 +47,10 @@ def make_pathway_flow(pathway: str) -> Flow[[str, int], dict[str, Any]]:
         log_prints=False,
     )
     def pathway_flow(case_ref: str, event_id: int) -> dict[str, Any]:
-        return apply_transition(case_ref, event_id)
+        # The run carries the case:/pathway: tags; its task must not. A tagged task asks the
+        # server for a tag concurrency slot first, and on a busy server that costs seconds.
+        with TagsContext(current_tags=set()):
+            return apply_transition(case_ref, event_id)
 
     return pathway_flow
 

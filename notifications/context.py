@@ -22,6 +22,28 @@ class NotificationContext(BaseModel):
     link: str
 
 
+def minimal_context(
+    *,
+    case_reference: str,
+    pathway: str,
+    event: str,
+    due: str | None,
+    owning_team: str,
+    link: str,
+) -> dict[str, str | None]:
+    """The stored form of a NotificationContext. Keyword-only, so no other field fits; the
+    delivery validates it against the model before rendering. A plain dict, because the sweep
+    builds thousands at a time."""
+    return {
+        "case_reference": case_reference,
+        "pathway": pathway,
+        "event": event,
+        "due": due,
+        "owning_team": owning_team,
+        "link": link,
+    }
+
+
 def format_due(moment: datetime | None) -> str | None:
     if moment is None:
         return None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
-
-from notifications.context import NotificationContext
 
 Route = tuple[str, str]
 
 
+@lru_cache(maxsize=4096)
 def route_key(route_url: str) -> str:
     return hashlib.sha256(route_url.encode("utf-8")).hexdigest()[:16]
 
@@ -22,7 +22,7 @@ def outbox_rows(
     case_id: int | None,
     case_reference: str | None,
     event_type: str,
-    context: NotificationContext,
+    context: dict[str, str | None],
     routes: Sequence[Route],
     now: datetime,
 ) -> list[dict[str, Any]]:
@@ -33,7 +33,7 @@ def outbox_rows(
             "case_id": case_id,
             "case_reference": case_reference,
             "event_type": event_type,
-            "context": context.model_dump(),
+            "context": context,
             "recipient": recipient,
             "route": url,
             "status": "pending",

@@ -33,7 +33,11 @@ ROLES: Final[dict[str, str]] = {
 
 LHA_ROLES: Final = frozenset(r for r in ROLES if r.startswith("lha-") or r == "housing-director")
 ICS_ROLES: Final = frozenset(
-    r for r in ROLES if r.startswith(("ics-", "early-help", "ifd-")) or r in {
+    r
+    for r in ROLES
+    if r.startswith(("ics-", "early-help", "ifd-"))
+    or r
+    in {
         "personal-adviser",
         "independent-reviewing-officer",
     }

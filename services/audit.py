@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,21 +33,29 @@ def normalise(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 
-def event_hash(event: AuditEvent) -> str:
-    material = {
-        "id": event.id,
-        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "actor": event.actor,
-        "role": event.role,
-        "action": event.action,
-        "case_reference": event.case_reference,
-        "before": event.before,
-        "after": event.after,
-        "basis": event.basis,
-        "prev_hash": event.prev_hash,
-    }
+HASHED_FIELDS = (
+    "id",
+    "actor",
+    "role",
+    "action",
+    "case_reference",
+    "before",
+    "after",
+    "basis",
+    "prev_hash",
+)
+
+
+def row_hash(row: Mapping[str, Any]) -> str:
+    """The hash of one event's values (a row as a mapping, before or after it is stored)."""
+    material = {name: row[name] for name in HASHED_FIELDS}
+    material["occurred_at"] = row["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     encoded = json.dumps(material, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return row_hash({name: getattr(event, name) for name in (*HASHED_FIELDS, "occurred_at")})
 
 
 @dataclass(frozen=True)
@@ -71,34 +79,38 @@ def lock_head(session: Session) -> AuditHead:
     return head
 
 
-def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
-    """Append events in the caller's transaction, so they commit or roll back with the change."""
+def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+    """Append events in the caller's transaction, so they commit or roll back with the change.
+
+    Rows are plain mappings inserted in one statement: the sweep appends thousands at a time,
+    and building a model object per event cost more than hashing and writing it.
+    """
     if not entries:
         return []
     head = lock_head(session)
-    events = []
+    last_id, last_hash = head.last_event_id, head.last_hash
+    rows = []
     for entry in entries:
-        event = AuditEvent(
-            id=head.last_event_id + 1,
-            occurred_at=(entry.at or datetime.now(UTC)).astimezone(UTC),
-            actor=entry.actor,
-            role=entry.role,
-            action=entry.action,
-            case_reference=entry.case_reference,
-            before=normalise(entry.before),
-            after=normalise(entry.after),
-            basis=entry.basis,
-            prev_hash=head.last_hash,
-            hash="",
-        )
-        event.hash = event_hash(event)
-        head.last_event_id = event.id or 0
-        head.last_hash = event.hash
-        events.append(event)
-    session.execute(insert(AuditEvent), [event.model_dump() for event in events])
+        last_id += 1
+        row = {
+            "id": last_id,
+            "occurred_at": (entry.at or datetime.now(UTC)).astimezone(UTC),
+            "actor": entry.actor,
+            "role": entry.role,
+            "action": entry.action,
+            "case_reference": entry.case_reference,
+            "before": normalise(entry.before),
+            "after": normalise(entry.after),
+            "basis": entry.basis,
+            "prev_hash": last_hash,
+        }
+        last_hash = row["hash"] = row_hash(row)
+        rows.append(row)
+    session.connection().execute(insert(AuditEvent.metadata.tables["auditevent"]), rows)
+    head.last_event_id, head.last_hash = last_id, last_hash
     session.add(head)
     session.flush()
-    return events
+    return rows
 
 
 def record(
@@ -115,7 +127,7 @@ def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction."""
     entry = AuditEntry(actor, role, action, case_reference, before, after, basis, at)
-    return record_many(session, [entry])[0]
+    return AuditEvent.model_validate(record_many(session, [entry])[0])
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Loads ``config/authorities.yaml``: per-authority rule overrides, escalation chains, team routes."""
+"""Loads ``config/authorities.yaml``: rule overrides, escalation chains and team routes."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ AuthorityKind = Literal["district", "unitary"]
 
 class UnknownAuthorityError(LookupError):
     def __init__(self, authority_id: str, known: list[str]) -> None:
-        super().__init__(
-            f"unknown authority '{authority_id}' (known: {', '.join(sorted(known))})"
-        )
+        super().__init__(f"unknown authority '{authority_id}' (known: {', '.join(sorted(known))})")
         self.authority_id = authority_id
 
 

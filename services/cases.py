@@ -330,6 +330,27 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
     return Applied(case.reference, event_id, "applied", case.state, follow_ups=follow_ups)
 
 
+def outcome_of(session: Session, case_reference: str, event_id: int) -> Applied:
+    """What applying an event did, read back from the database (no flow result needed)."""
+    case = load_case(session, case_reference)
+    event = session.get(CaseEvent, event_id)
+    if event is None or event.case_id != case.id:
+        raise CaseNotFoundError(f"event {event_id} does not belong to case {case_reference}")
+    linked = session.exec(
+        select(Case.pathway, Case.reference, CaseEvent.id)
+        .join(Case, col(Case.id) == col(CaseEvent.case_id))
+        .where(CaseEvent.idempotency_key == f"linked-from:{case.reference}:{event_id}")
+    ).all()
+    return Applied(
+        case.reference,
+        event_id,
+        event.status,
+        case.state,
+        event.rejection_reason,
+        follow_ups=[(p, ref, linked_id or 0) for p, ref, linked_id in linked],
+    )
+
+
 def _reject(session: Session, case: Case, event: CaseEvent, refusal: Refusal) -> Applied:
     event.status = "rejected"
     event.rejection_reason = refusal.reason

@@ -18,8 +18,16 @@ from prefect.deployments import run_deployment
 from flows.pathway import flow_name, pathway_flow_for
 from pathways.engine.transitions import Refusal
 from services import clock
-from services.cases import Applied, EventRefusedError, Submitted, open_case, submit_event
+from services.cases import (
+    Applied,
+    EventRefusedError,
+    Submitted,
+    open_case,
+    outcome_of,
+    submit_event,
+)
 from services.db import get_engine, session_scope
+from services.inline_runs import inline_run_settings
 from services.settings import get_settings
 
 
@@ -37,18 +45,17 @@ def run_pathway_event(pathway: str, case_ref: str, event_id: int) -> Applied:
 
 def _run_one(pathway: str, case_ref: str, event_id: int) -> Applied:
     if get_settings().dispatch == "deployment":
-        run = run_deployment(
+        run_deployment(
             f"{flow_name(pathway)}/{flow_name(pathway)}",
             parameters={"case_ref": case_ref, "event_id": event_id},
             tags=run_tags(pathway, case_ref),
             timeout=60,
         )
-        state = getattr(run, "state", None)
-        result = state.result() if state is not None and state.is_completed() else None
-        if isinstance(result, dict):
-            return Applied(**result)
-        return Applied(case_ref, event_id, "pending", "", "handed to the deployment")
-    with tags(*run_tags(pathway, case_ref)):
+        # Flows keep no results (they would copy case data into Prefect's storage): the
+        # database says what the run did, including a run that is still going after the wait.
+        with session_scope(get_engine()) as session:
+            return outcome_of(session, case_ref, event_id)
+    with inline_run_settings(), tags(*run_tags(pathway, case_ref)):
         outcome = pathway_flow_for(pathway)(case_ref, event_id)
     return Applied(**outcome)
 

@@ -6,7 +6,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from models import Case, CaseEvent, Notification, Timer
-from notifications.context import NotificationContext, case_link, format_due
+from notifications.context import case_link, format_due, minimal_context
 from notifications.outbox import outbox_rows
 from pathways.engine.definition import PathwayDefinition
 from pathways.engine.transitions import Plan
@@ -38,7 +38,7 @@ def queue_transition_notifications(
         return 0
     next_due = min(opened, key=lambda timer: timer.due_at, default=None)
     team = next_due.owner_team if next_due is not None else team_of_role(event.role)
-    context = NotificationContext(
+    context = minimal_context(
         case_reference=case.reference,
         pathway=definition.title,
         event=plan.transition.title,
@@ -50,7 +50,7 @@ def queue_transition_notifications(
     rows = []
     for spec in plan.notifications:
         routes = resolver.routes(case.id or 0, case.authority_id, case.facts, spec.to)
-        said = context if spec.event is None else context.model_copy(update={"event": spec.event})
+        said = context if spec.event is None else {**context, "event": spec.event}
         rows.extend(
             outbox_rows(
                 key_prefix=f"event:{event.id}",

@@ -1,21 +1,22 @@
 """``pathways serve``: everything one machine needs, started in order and stopped in reverse.
 
-1. the application database: migrations, the contact directory, demo cases (when built);
+1. the application database: migrations and the contact directory;
 2. the demo SMTP sink, unless ``PATHWAYS_SMTP_URL`` names a real relay;
 3. a Prefect server: ``PREFECT_API_URL`` if set, else ``prefect server start`` as a child;
 4. one ``python -m deployments.serve`` child running every deployment;
-5. the dashboard (``dashboard.app:app`` under uvicorn), once it exists.
+5. the dashboard (``dashboard.app:app`` under uvicorn), once it exists;
+6. a one-off child seeding the demo cases (``services.demo``), once it exists.
 
-SIGINT and SIGTERM stop the children in reverse order and return 0; a child that dies on its
+SIGINT and SIGTERM stop the children in reverse order and return 0; a service that dies on its
 own stops everything and raises ``ChildExitedError``.
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from services.db import get_engine, migrate, session_scope
@@ -44,6 +45,7 @@ from services.supervisor import Child, StopRequestedError, StopSignal, start_chi
 log = logging.getLogger(__name__)
 
 DEMO_MODULE = "services.demo"
+DEMO_RUNNER = "services.demo_runner"
 DASHBOARD_MODULE = "dashboard.app"
 RUNNER_POLL_SECONDS = "5"
 
@@ -111,13 +113,12 @@ def _app_environment(options: ServeOptions, sink: bool) -> dict[str, str]:
     return updates
 
 
-def prepare_database(database_url: str, say: Say) -> Engine:
+def prepare_database(database_url: str, say: Say) -> None:
     """Migrate, then import the directory (a no-op when unchanged): safe on every start."""
     shown = make_url(database_url).render_as_string(hide_password=True)
     try:
         migrate(database_url)
-        engine = get_engine(database_url)
-        with session_scope(engine) as session:
+        with session_scope(get_engine(database_url)) as session:
             result = import_directory(session)
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
@@ -126,16 +127,16 @@ def prepare_database(database_url: str, say: Say) -> Engine:
         f"database {shown}: migrated; directory {result.created} created, "
         f"{result.updated} updated, {result.unchanged} unchanged"
     )
-    return engine
 
 
-def seed_demo(engine: Engine, say: Say) -> None:
+def _start_demo_seed(running: ExitStack, log_dir: Path, say: Say) -> Child | None:
     if importlib.util.find_spec(DEMO_MODULE) is None:
         say(f"demo data: {DEMO_MODULE} is not built yet, so no demo cases")
-        return
-    seed: Callable[[Engine], object] = importlib.import_module(DEMO_MODULE).seed_demo
-    seed(engine)
-    say("demo data: seeded")
+        return None
+    seed = start_child("demo-seed", [sys.executable, "-m", DEMO_RUNNER], {**os.environ}, log_dir)
+    running.callback(stop_child, seed)
+    say(f"demo data: seeding in the background (progress in {seed.log_path})")
+    return seed
 
 
 def _start_prefect(
@@ -150,14 +151,15 @@ def _start_prefect(
     env = embedded_environment(
         {**os.environ, "PREFECT_API_URL": api}, Path(os.environ["PREFECT_HOME"])
     )
-    server = start_child("prefect-server", embedded_command(options.prefect_port), env, log_dir)
+    command = embedded_command(options.prefect_port)
+    server = start_child("prefect-server", command, env, log_dir, stop_signal=signal.SIGINT)
     running.callback(stop_child, server)
     say(f"Prefect: starting a server on {api} (PREFECT_HOME={env['PREFECT_HOME']})")
     wait_until_healthy(api, EMBEDDED_STARTUP, stop, server)
     return api
 
 
-def _start_workers(
+def _start_services(
     options: ServeOptions, running: ExitStack, log_dir: Path, say: Say
 ) -> list[Child]:
     env = {**os.environ}
@@ -176,8 +178,17 @@ def _start_workers(
     return children
 
 
-def _watch(children: Sequence[Child], stop: StopSignal) -> None:
+def _watch(children: Sequence[Child], seed: Child | None, stop: StopSignal, say: Say) -> None:
+    """Until a stop is asked for: a service that exits is fatal; the one-off seed may end."""
     while not stop.wait(1.0):
+        if seed is not None and (code := seed.exit_code()) is not None:
+            # The product works without demo cases, so a failed seed is reported, not fatal.
+            say(
+                "demo data: seeded"
+                if code == 0
+                else f"demo data: seeding failed; see {seed.log_path}"
+            )
+            seed = None
         for child in children:
             code = child.exit_code()
             if code is not None:
@@ -205,16 +216,15 @@ def serve(options: ServeOptions, say: Say, on_ready: Callable[[Endpoints], None]
     settings = get_settings()
     with StopSignal() as stop, ExitStack() as running:
         try:
-            engine = prepare_database(settings.database_url, say)
+            prepare_database(settings.database_url, say)
             stop.check()
             if sink:
                 running.callback(start_mail_sink(options.smtp_port, settings.mail_dir).stop)
                 say(f"mail: SMTP sink on port {options.smtp_port}, saving to {settings.mail_dir}")
             api = _start_prefect(options, running, stop, settings.log_dir, say)
             os.environ["PREFECT_API_URL"] = api
-            children = _start_workers(options, running, settings.log_dir, say)
-            if options.demo:
-                seed_demo(engine, say)
+            children = _start_services(options, running, settings.log_dir, say)
+            seed = _start_demo_seed(running, settings.log_dir, say) if options.demo else None
             on_ready(
                 Endpoints(
                     prefect_ui=ui_url(api),
@@ -223,7 +233,7 @@ def serve(options: ServeOptions, say: Say, on_ready: Callable[[Endpoints], None]
                     log_dir=settings.log_dir,
                 )
             )
-            _watch(children, stop)
+            _watch(children, seed, stop, say)
         except StopRequestedError:
             pass
         say("stopping…")

@@ -1,11 +1,11 @@
 """Child processes of ``pathways serve``: start each in its own process group, stop it for sure.
 
 A child gets its own session, so the terminal's Ctrl-C reaches only the supervisor, which then
-stops the children one by one in reverse order. Stopping sends SIGINT to the child alone, so
-it can shut its own children down, waits a bounded time, then SIGKILLs whatever is left in the
-group: nothing outlives ``pathways serve``. SIGINT rather than SIGTERM because the Prefect
-server shuts down cleanly on SIGINT but dies at once on SIGTERM; the runner and uvicorn stop
-cleanly on either.
+stops the children one by one in reverse order. Stopping signals the child alone, so it can shut
+its own children down, waits a bounded time, then SIGKILLs whatever is left in the group:
+nothing outlives ``pathways serve``. Each child names the signal it stops cleanly on: SIGTERM
+for most (Prefect's runner and flow engine turn it into an orderly stop, where a KeyboardInterrupt
+inside a flow run is not), SIGINT for the Prefect server, which dies at once on SIGTERM.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Child:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    stop_signal: signal.Signals
 
     @property
     def pid(self) -> int:
@@ -45,7 +46,13 @@ class Child:
         return self.process.poll()
 
 
-def start_child(name: str, argv: Sequence[str], env: Mapping[str, str], log_dir: Path) -> Child:
+def start_child(
+    name: str,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    log_dir: Path,
+    stop_signal: signal.Signals = signal.SIGTERM,
+) -> Child:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     with log_path.open("ab") as output:
@@ -59,7 +66,7 @@ def start_child(name: str, argv: Sequence[str], env: Mapping[str, str], log_dir:
             start_new_session=True,
         )
     log.info("started %s (pid %s)", name, process.pid)
-    return Child(name, process, log_path)
+    return Child(name, process, log_path, stop_signal)
 
 
 def _kill_group(child: Child) -> None:
@@ -73,7 +80,7 @@ def _kill_group(child: Child) -> None:
 def stop_child(child: Child, timeout: timedelta = STOP_TIMEOUT) -> None:
     if child.exit_code() is None:
         log.info("stopping %s (pid %s)", child.name, child.pid)
-        child.process.send_signal(signal.SIGINT)
+        child.process.send_signal(child.stop_signal)
         try:
             child.process.wait(timeout.total_seconds())
         except subprocess.TimeoutExpired:

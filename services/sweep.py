@@ -18,7 +18,7 @@ from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from models import Case, CaseEvent, Notification, Timer
-from notifications.context import NotificationContext, case_link, format_due
+from notifications.context import case_link, format_due, minimal_context
 from notifications.outbox import outbox_rows
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition, TimerSpec
@@ -158,7 +158,7 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                     "new_level": firing.escalation_level,
                 }
             )
-            context = NotificationContext(
+            context = minimal_context(
                 case_reference=row.reference,
                 pathway=definition.title,
                 event=f"{spec.title}: {EVENT_TITLES[firing.kind]}",

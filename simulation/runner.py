@@ -26,6 +26,7 @@ from services.clock import set_virtual_time
 from services.db import get_engine, make_engine, migrate, session_scope
 from services.directory import import_directory
 from services.dispatch import record_step, start_case
+from services.inline_runs import inline_run_settings
 from services.settings import reset_caches
 from services.staff import add_staff, assign_staff
 from simulation.expectations import ExpectationChecker
@@ -181,11 +182,13 @@ class _Simulation:
                 self._record(play, timeline)
                 timeline.collect(play)
             case Sweep():
-                timer_sweep()
+                with inline_run_settings():
+                    timer_sweep()
                 if not timeline.collect(play):
                     timeline.add(play, "sweep", "timer sweep: nothing due")
             case Deliver():
-                totals = deliver_notifications()
+                with inline_run_settings():
+                    totals = deliver_notifications()
                 timeline.collect(play)
                 if totals["retried"] or totals["dead"]:
                     timeline.add(

@@ -46,10 +46,7 @@ def load_modules(modules: tuple[str, ...] | list[str]) -> None:
 
 def get_definition(name: str, version: str | None = None) -> PathwayDefinition:
     load_modules(BUILTIN_MODULES)
-    if version is None:
-        found = _LATEST.get(name)
-    else:
-        found = _REGISTRY.get(f"{name}@{version}")
+    found = _LATEST.get(name) if version is None else _REGISTRY.get(f"{name}@{version}")
     if found is None:
         known = ", ".join(sorted(_REGISTRY)) or "none"
         wanted = name if version is None else f"{name}@{version}"

@@ -16,7 +16,7 @@ from services.cases import EventRefusedError, apply_event
 from services.db import session_scope
 from services.dispatch import record_step, start_case
 from services.sweep import sweep
-from tests.integration.conftest import SmtpSink
+from simulation.smtp import SmtpSink
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

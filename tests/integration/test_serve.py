@@ -1,5 +1,6 @@
 """``pathways serve`` end to end: a real Prefect server, the served deployments and the SMTP
-sink come up; SIGINT stops all of them and leaves no process behind."""
+sink come up; SIGINT stops all of them and leaves no process behind. And the start-up clean-up
+of ``deployments.serve`` against a real Prefect server."""
 
 from __future__ import annotations
 
@@ -11,22 +12,26 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import ConcurrencyLimitStrategy
+from prefect.client.schemas.objects import ConcurrencyLimitStrategy, FlowRun
 from prefect.client.schemas.responses import DeploymentResponse
 from prefect.client.schemas.schedules import IntervalSchedule
+from prefect.deployments.runner import RunnerDeployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import Pending, Running, Scheduled
 
+from deployments.declarations import ONE_AT_A_TIME, SWEEP_INTERVAL
+from deployments.recovery import recover
+from flows.timer_sweep import timer_sweep
 from services.settings import PROJECT_ROOT
 from simulation.smtp import free_port
-
-pytestmark = pytest.mark.slow
 
 PATHWAYS = Path(sys.executable).parent / "pathways"
 # Bounds the waits so a broken start fails instead of hanging; it says nothing about speed.
@@ -126,6 +131,7 @@ def serve_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dic
                     os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_serve_starts_everything_and_sigint_stops_it_all(
     serve_process: tuple[subprocess.Popen[bytes], dict[str, int]], tmp_path: Path
 ) -> None:
@@ -177,3 +183,65 @@ def test_serve_starts_everything_and_sigint_stops_it_all(
         time.sleep(0.5)
     assert not healthy(api)
     assert (tmp_path / "logs" / "prefect-server.log").exists()
+
+
+def state_of(run: FlowRun) -> str:
+    assert run.state_type is not None
+    return str(run.state_type.value)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_start_up_frees_a_slot_held_by_a_dead_run_and_skips_only_missed_scheduled_runs() -> None:
+    # A name of its own, so runs other tests leave on this server do not share its slot.
+    sweep = RunnerDeployment.from_flow(
+        timer_sweep,
+        name=f"timer-sweep-{uuid.uuid4().hex[:8]}",
+        interval=SWEEP_INTERVAL,
+        concurrency_limit=ONE_AT_A_TIME,
+    )
+
+    async def scenario() -> dict[str, str]:
+        deployment_id = await sweep.aapply()
+        now = datetime.now(UTC)
+        async with get_client() as client:
+
+            async def run(at: datetime, tags: list[str]) -> uuid.UUID:
+                created = await client.create_flow_run_from_deployment(
+                    deployment_id, state=Scheduled(scheduled_time=at), tags=tags
+                )
+                return created.id
+
+            async def propose_pending(run_id: uuid.UUID) -> str:
+                await client.set_flow_run_state(run_id, Pending())
+                return state_of(await client.read_flow_run(run_id))
+
+            # A run that took the only slot, then its process died mid-run.
+            dead = await run(now, [])
+            assert await propose_pending(dead) == "PENDING"
+            await client.set_flow_run_state(dead, Running())
+            blocked = await run(now, [])
+            assert await propose_pending(blocked) == "CANCELLED"  # the slot is still taken
+
+            missed = await run(now - timedelta(minutes=30), ["auto-scheduled"])
+            asked_for = await run(now - timedelta(minutes=30), [])
+            upcoming = await run(now + timedelta(hours=1), ["auto-scheduled"])
+
+            recovery = await recover(client, [sweep], [sweep], now)
+            assert recovery.crashed >= 1 and recovery.skipped >= 1
+
+            after = await run(now, [])
+            states = {"next": await propose_pending(after)}
+            for name, run_id in (
+                ("dead", dead), ("missed", missed), ("asked_for", asked_for),
+                ("upcoming", upcoming),
+            ):  # fmt: skip
+                states[name] = state_of(await client.read_flow_run(run_id))
+            return states
+
+    assert asyncio.run(scenario()) == {
+        "dead": "CRASHED",
+        "next": "PENDING",  # the slot is free again
+        "missed": "CANCELLED",
+        "asked_for": "SCHEDULED",  # only the scheduler's own runs are skipped
+        "upcoming": "SCHEDULED",
+    }

@@ -52,7 +52,10 @@ def test_concurrent_sweepers_fire_each_timer_once(app_engine: Engine) -> None:
         assert len(breaches) == len(set(breaches)) == 12
         keys = session.exec(select(Notification.idempotency_key)).all()
         assert len(keys) == len(set(keys))
-        assert session.exec(
-            select(func.count()).select_from(Timer).where(col(Timer.status) == "breached")
-        ).one() == 12
+        assert (
+            session.exec(
+                select(func.count()).select_from(Timer).where(col(Timer.status) == "breached")
+            ).one()
+            == 12
+        )
         assert verify_chain(session).ok

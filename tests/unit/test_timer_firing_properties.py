@@ -29,7 +29,7 @@ def _apply(timer: TimerState, firing: Firing) -> TimerState:
 
 
 def _run(timer: TimerState, sweeps: list[datetime]) -> list[tuple[str, int]]:
-    fired = []
+    fired: list[tuple[str, int]] = []
     for moment in sweeps:
         firing = fire(timer, moment, fixed_step)
         if firing is not None:
