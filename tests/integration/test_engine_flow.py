@@ -220,3 +220,26 @@ def test_recurring_review_reopens_when_recorded(app_engine: Engine) -> None:
     assert timers["weekly_review#1"].status == "closed"
     assert timers["weekly_review#2"].status == "open"
     assert timers["weekly_review#2"].due_at.date() == (T0 + timedelta(days=13)).date()
+
+
+def test_each_event_is_one_flow_run_tagged_with_case_and_pathway(app_engine: Engine) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+    reference = _open()
+    record_step(
+        case_reference=reference,
+        transition="record_visit",
+        payload={"visited_family": True, "visited_young_person": True},
+        actor="ho1",
+        role=HO,
+        now=T0 + timedelta(hours=1),
+    )
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"case:{reference}"]))
+        )
+    assert sorted(run.name for run in runs) == [f"{reference} event 1", f"{reference} event 2"]
+    for run in runs:
+        assert set(run.tags) == {f"case:{reference}", "pathway:example"}
+        assert set(run.parameters) == {"case_ref", "event_id"}
