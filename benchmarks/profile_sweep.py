@@ -97,7 +97,7 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (services.sweep, "_chain", "route resolution: escalation chain"),
     (RouteResolver, "routes", "route resolution: routes"),
     (services.sweep, "fire", "firing arithmetic (fire + escalation calendar)"),
-    (services.sweep, "NotificationContext", "outbox rows: context model"),
+    (services.sweep, "minimal_context", "outbox rows: context"),
     (services.sweep, "format_due", "outbox rows: format due/link/team"),
     (services.sweep, "case_link", "outbox rows: format due/link/team"),
     (services.sweep, "owning_team_label", "outbox rows: format due/link/team"),
@@ -106,7 +106,7 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (services.sweep, "_write", "write (timer UPDATE, outbox INSERT, new timers)"),
     (services.audit, "record_many", "audit (lock head, hash, insert)"),
     (services.audit, "lock_head", "audit: lock head row"),
-    (services.audit, "event_hash", "audit: sha256 hashing"),
+    (services.audit, "row_hash", "audit: sha256 hashing"),
     (services.audit, "normalise", "audit: JSON normalise before/after"),
 )
 

@@ -26,10 +26,21 @@ class AuditChainEmptyHeadError(RuntimeError):
     """The head row that migrations create is missing: the database was not migrated."""
 
 
+def _is_json_native(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | float):
+        return True
+    if isinstance(value, list):
+        return all(_is_json_native(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json_native(v) for k, v in value.items())
+    return False
+
+
 def normalise(value: Any) -> Any:
     """JSON-safe copy: what is hashed is exactly what the JSON column stores and reads back."""
-    if value is None:
-        return None
+    if _is_json_native(value):
+        # Already what the column reads back; the round trip below costs more than the check.
+        return value
     return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 

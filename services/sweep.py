@@ -197,7 +197,7 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                         "occurrence": row.occurrence,
                         "status": firing.status,
                         "level": firing.escalation_level,
-                        "due_at": row.due_at,
+                        "due_at": row.due_at.isoformat(),
                         "recipients": sorted({label for label, _ in routes}),
                     },
                     basis=spec.rule,
@@ -252,7 +252,10 @@ def _write(
             updates,
         )
     if notifications:
-        session.execute(insert(Notification), notifications)
+        # Core, not the ORM's bulk path: thousands of rows, no objects needed back.
+        session.connection().execute(
+            insert(Notification.metadata.tables["notification"]), notifications
+        )
     session.add_all(next_occurrences)
     session.flush()
 
