@@ -5,8 +5,11 @@ fresh SQLite application database. ``record_step`` is what the API and CLI call:
 event, writes it, and runs the pathway flow in this process; when it returns, the transition,
 its timers, its outbox rows and its audit event are committed.
 
-The yardstick is an empty flow run on the same server. Empty runs and events alternate, so
-both see the same load on a shared machine.
+The yardstick is an empty flow run on the same server, with Prefect's default settings.
+Events run their flow without the per-run heartbeat thread (services/inline_runs.py), which
+is most of an empty run's second, so a second, like-for-like yardstick is reported too: an
+empty run under the same settings. Empty runs and events alternate, so all see the same load
+on a shared machine.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from services.cases import EventRefusedError, Submitted, apply_event, open_case,
 from services.db import session_scope
 from services.directory import import_directory
 from services.dispatch import record_step
+from services.inline_runs import inline_run_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,7 @@ def empty_flow() -> None:
 @dataclass(frozen=True)
 class Latencies:
     empty: list[float]
+    empty_inline: list[float]
     events: list[float]
     commits: list[float]
     refusals: list[float]
@@ -195,6 +200,7 @@ def measure(engine: Engine, scale: Scale) -> Latencies:
     empty_flow()
     _review(references[0], 0)
     empty: list[float] = []
+    empty_inline: list[float] = []
     events: list[float] = []
     commits: list[float] = []
     event_ids: list[int] = []
@@ -203,6 +209,8 @@ def measure(engine: Engine, scale: Scale) -> Latencies:
         for number in range(scale.events):
             if number % every == 0:
                 empty.append(_timed(empty_flow))
+                with inline_run_settings():
+                    empty_inline.append(_timed(empty_flow))
             started = time.perf_counter()
             event_ids.append(_review(references[number % len(references)], number + 1))
             events.append(time.perf_counter() - started)
@@ -212,7 +220,7 @@ def measure(engine: Engine, scale: Scale) -> Latencies:
     refusals = [_timed(lambda: _refuse(references[0])) for _ in range(scale.refusals)]
     if _event_count(engine) != before:
         raise LatencyCheckError("a refused event was written")
-    return Latencies(empty, events, commits, refusals)
+    return Latencies(empty, empty_inline, events, commits, refusals)
 
 
 def summarise(latencies: Latencies) -> list[Result]:
@@ -236,6 +244,14 @@ def summarise(latencies: Latencies) -> list[Result]:
             "s",
             "<= 3",
             f"p95 of {count} events (empty flow run p95 {empty_p95 * 1000:.0f} ms)",
+        ),
+        measured(
+            "event_latency_median_ratio_same_settings",
+            event_median / statistics.median(latencies.empty_inline),
+            "x",
+            INFO,
+            f"vs {len(latencies.empty_inline)} empty flow runs without the heartbeat thread, "
+            f"{statistics.median(latencies.empty_inline) * 1000:.0f} ms",
         ),
         measured(
             "event_latency_p95_ratio",
