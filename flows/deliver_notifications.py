@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from prefect import flow, get_run_logger
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
-
-from notifications.delivery import deliver_due
-from services import clock
-from services.db import get_engine
-
-
-@task(name="deliver-due-notifications", cache_policy=NO_CACHE)
-def deliver_batch(limit: int) -> dict[str, Any]:
-    engine = get_engine()
-    return asdict(deliver_due(engine, clock.now(engine), limit))
+from tasks.notifications import deliver_batch
 
 
 @flow(name="deliver-notifications", persist_result=False)

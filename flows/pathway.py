@@ -6,33 +6,13 @@ included, stays in the application database.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from prefect import Flow, flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import Flow, flow
 from prefect.context import TagsContext
 
 from pathways.definitions import latest_definitions
-from services.cases import apply_event
-from services.db import get_engine, session_scope
-
-
-@task(name="apply-transition", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=1)
-def apply_transition(case_ref: str, event_id: int) -> dict[str, Any]:
-    """Transition, timers, outbox rows and audit event in one transaction. Safe to retry:
-    an event that is no longer pending is reported, not applied again."""
-    with session_scope(get_engine()) as session:
-        applied = apply_event(session, case_ref, event_id)
-    get_run_logger().info(
-        "case %s event %s: %s%s (step now %s)",
-        applied.case_reference,
-        applied.event_id,
-        applied.status,
-        " (replay)" if applied.replay else "",
-        applied.state,
-    )
-    return asdict(applied)
+from tasks.transitions import apply_transition
 
 
 def flow_name(pathway: str) -> str:

@@ -4,28 +4,12 @@ event a crash left pending."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 
-from services import clock
-from services.db import get_engine
 from services.dispatch import run_pathway_event
-from services.recovery import stale_pending_events
-from services.sweep import fire_due_timers
-
-
-@task(name="fire-due-timers", cache_policy=NO_CACHE)
-def fire_batch(batch_size: int) -> dict[str, Any]:
-    engine = get_engine()
-    return asdict(fire_due_timers(engine, clock.now(engine), batch_size))
-
-
-@task(name="find-stale-pending-events", cache_policy=NO_CACHE)
-def find_stale_events() -> list[tuple[str, str, int]]:
-    return stale_pending_events(get_engine())
+from tasks.timers import find_stale_events, fire_batch
 
 
 @flow(name="timer-sweep", persist_result=False)

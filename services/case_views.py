@@ -1,0 +1,389 @@
+"""Read models of pathways and cases for the command line (and later the dashboard).
+
+Nothing here carries a person's name or date of birth: a case view says which people are
+recorded on it (by relationship), never who they are. Decisions are shown without their
+rationale, which is free text and may name someone.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import AwareDatetime, BaseModel, EmailStr
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
+
+from models import Authority, Case, CaseEvent, CaseStep, Decision, Notification, Person, Timer
+from pathways.definitions import get_definition
+from pathways.engine.definition import ANY_STEP, PathwayDefinition, TransitionSpec
+from pathways.engine.transitions import CaseSnapshot, Refusal, decide
+from services.cases import load_case, snapshot_of
+
+SIMPLE_TYPES: dict[Any, str] = {
+    bool: "true/false",
+    str: "text",
+    int: "whole number",
+    float: "number",
+    date: "date (YYYY-MM-DD)",
+    datetime: "date-time",
+    AwareDatetime: "date-time with UTC offset",
+    EmailStr: "email address",
+}
+OPEN_TIMER_STATUSES = ("open", "warned", "breached")
+
+
+@dataclass(frozen=True)
+class InputField:
+    name: str
+    type: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class TransitionView:
+    name: str
+    title: str
+    from_steps: list[str]
+    to_step: str
+    roles: list[str]
+    input: list[InputField]
+    # Only for a case: "ready", "needs input" or "refused now: <reason>".
+    now: str | None = None
+
+
+def describe_type(annotation: Any) -> str:
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return "one of: " + ", ".join(str(arg) for arg in args)
+    if origin in (Union, types.UnionType):
+        return " or ".join(describe_type(arg) for arg in args if arg is not type(None))
+    if origin is list:
+        return f"list of {describe_type(args[0])}" if args else "list"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "object"
+    return SIMPLE_TYPES.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    # "PersonDetails | None" still describes the object's own fields.
+    candidates = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
+    found = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+    return found[0] if len(found) == 1 else None
+
+
+def input_fields(model: type[BaseModel] | None, prefix: str = "") -> list[InputField]:
+    """Every field a worker can give, nested objects flattened to dotted names."""
+    if model is None:
+        return []
+    fields: list[InputField] = []
+    for name, info in model.model_fields.items():
+        dotted = f"{prefix}{name}"
+        fields.append(InputField(dotted, describe_type(info.annotation), info.is_required()))
+        nested = _nested_model(info.annotation)
+        if nested is not None:
+            fields.extend(input_fields(nested, f"{dotted}."))
+    return fields
+
+
+def _transition_view(transition: TransitionSpec, now: str | None = None) -> TransitionView:
+    return TransitionView(
+        name=transition.name,
+        title=transition.title,
+        from_steps=[
+            "any open step" if step == ANY_STEP else step for step in transition.from_steps
+        ],
+        to_step=transition.to_step,
+        roles=list(transition.roles),
+        input=input_fields(transition.input_model),
+        now=now,
+    )
+
+
+def pathway_transitions(definition: PathwayDefinition) -> list[TransitionView]:
+    return [_transition_view(transition) for transition in definition.transitions]
+
+
+def _availability(refusal: Refusal | None) -> str | None:
+    """What the pure rules say of a move by a permitted role with no input yet."""
+    if refusal is None:
+        return "ready"
+    if refusal.code == "invalid_input":
+        return "needs input"
+    if refusal.code == "refused":
+        return f"refused now: {refusal.reason}"
+    return None  # not from this step (or the case is closed)
+
+
+def transitions_now(definition: PathwayDefinition, snapshot: CaseSnapshot) -> list[TransitionView]:
+    """The moves open from the case's current step, each as a role allowed to make it sees it.
+
+    A guard needing input cannot be judged before the input exists, so such a move says
+    "needs input"; a guard on the case's facts alone is judged now.
+    """
+    views = []
+    for transition in definition.transitions:
+        decided = decide(definition, snapshot, transition.name, transition.roles[0], {})
+        now = _availability(decided if isinstance(decided, Refusal) else None)
+        if now is not None:
+            views.append(_transition_view(transition, now))
+    return views
+
+
+@dataclass(frozen=True)
+class StepView:
+    at: datetime | None
+    transition: str
+    title: str
+    actor: str | None
+    role: str | None
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    at: datetime
+    kind: str
+    outcome: str
+    decided_by: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TimerView:
+    id: int
+    name: str
+    title: str
+    rule: str
+    occurrence: int
+    due_at: datetime
+    status: str
+    overdue: bool
+    escalation_level: int
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    event_type: str
+    recipient: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkedCase:
+    reference: str
+    pathway: str
+    relation: Literal["opened from", "opened"]
+
+
+@dataclass(frozen=True)
+class CaseView:
+    reference: str
+    pathway: str
+    version: str
+    pathway_title: str
+    authority_id: str
+    authority_name: str | None
+    step: str
+    step_title: str
+    status: str
+    outcome_code: str | None
+    outcome_label: str | None
+    duty_outcome: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    people_recorded: list[str]
+    linked_cases: list[LinkedCase]
+    steps: list[StepView]
+    decisions: list[DecisionView]
+    timers: list[TimerView]
+    notifications: list[NotificationView]
+
+    @property
+    def overdue(self) -> int:
+        return sum(timer.overdue for timer in self.timers)
+
+
+def is_overdue(status: str, due_at: datetime, now: datetime) -> bool:
+    """Breached, or past due and not yet swept: either way the work is late."""
+    return status == "breached" or (status in OPEN_TIMER_STATUSES and due_at <= now)
+
+
+def timer_views(
+    session: Session, definition: PathwayDefinition, case_id: int, now: datetime
+) -> list[TimerView]:
+    timers = session.exec(
+        select(Timer).where(Timer.case_id == case_id).order_by(col(Timer.due_at), col(Timer.id))
+    ).all()
+    return [
+        TimerView(
+            id=timer.id or 0,
+            name=timer.name,
+            title=spec.title if (spec := definition.timers.get(timer.name)) else timer.name,
+            rule=timer.rule_id,
+            occurrence=timer.occurrence,
+            due_at=timer.due_at,
+            status=timer.status,
+            overdue=is_overdue(timer.status, timer.due_at, now),
+            escalation_level=timer.escalation_level,
+        )
+        for timer in timers
+    ]
+
+
+def _steps(session: Session, definition: PathwayDefinition, case_id: int) -> list[StepView]:
+    rows = session.exec(
+        select(CaseStep, CaseEvent.role)
+        .join(CaseEvent, col(CaseEvent.id) == col(CaseStep.event_id), isouter=True)
+        .where(CaseStep.case_id == case_id)
+        .order_by(col(CaseStep.completed_at), col(CaseStep.id))
+    ).all()
+    return [
+        StepView(
+            at=step.completed_at,
+            transition=step.step,
+            title=spec.title if (spec := definition.transition(step.step)) else step.step,
+            actor=step.completed_by,
+            role=role,
+        )
+        for step, role in rows
+    ]
+
+
+def _decisions(session: Session, case_id: int) -> list[DecisionView]:
+    rows = session.exec(
+        select(Decision).where(Decision.case_id == case_id).order_by(col(Decision.decided_at))
+    ).all()
+    return [DecisionView(d.decided_at, d.kind, d.outcome, d.decided_by, d.role) for d in rows]
+
+
+def _notifications(session: Session, case_id: int) -> list[NotificationView]:
+    rows = session.exec(
+        select(Notification)
+        .where(Notification.case_id == case_id)
+        .order_by(col(Notification.created_at), col(Notification.id))
+    ).all()
+    return [NotificationView(n.event_type, n.recipient, n.status, n.created_at) for n in rows]
+
+
+def _linked(session: Session, case: Case) -> list[LinkedCase]:
+    linked = []
+    if case.linked_case_id is not None and (source := session.get(Case, case.linked_case_id)):
+        linked.append(LinkedCase(source.reference, source.pathway, "opened from"))
+    opened = session.exec(select(Case).where(Case.linked_case_id == case.id)).all()
+    linked.extend(LinkedCase(other.reference, other.pathway, "opened") for other in opened)
+    return linked
+
+
+def case_view(session: Session, reference: str, now: datetime) -> CaseView:
+    """Raises services.cases.CaseNotFoundError for an unknown reference."""
+    case = load_case(session, reference)
+    case_id = case.id or 0
+    definition = get_definition(case.pathway, case.definition_version)
+    authority = session.get(Authority, case.authority_id)
+    people = session.exec(
+        select(Person.relationship_to_case)
+        .where(Person.case_id == case_id)
+        .order_by(col(Person.id))
+    ).all()
+    return CaseView(
+        reference=case.reference,
+        pathway=case.pathway,
+        version=case.definition_version,
+        pathway_title=definition.title,
+        authority_id=case.authority_id,
+        authority_name=authority.name if authority else None,
+        step=case.state,
+        step_title=spec.title if (spec := definition.steps.get(case.state)) else case.state,
+        status=case.status,
+        outcome_code=case.outcome_code,
+        outcome_label=definition.outcomes.get(case.outcome_code or ""),
+        duty_outcome=case.duty_outcome,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        people_recorded=list(people),
+        linked_cases=_linked(session, case),
+        steps=_steps(session, definition, case_id),
+        decisions=_decisions(session, case_id),
+        timers=timer_views(session, definition, case_id, now),
+        notifications=_notifications(session, case_id),
+    )
+
+
+def case_transitions_now(session: Session, reference: str) -> tuple[Case, list[TransitionView]]:
+    case = load_case(session, reference)
+    definition = get_definition(case.pathway, case.definition_version)
+    return case, transitions_now(definition, snapshot_of(session, case))
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    reference: str
+    pathway: str
+    authority_id: str
+    step: str
+    status: str
+    outcome_code: str | None
+    overdue: int
+    next_due: datetime | None
+
+
+def _case_filters(status: str | None, authority_id: str | None) -> list[ColumnElement[bool]]:
+    filters = []
+    if status is not None:
+        filters.append(col(Case.status) == status)
+    if authority_id is not None:
+        filters.append(col(Case.authority_id) == authority_id)
+    return filters
+
+
+def _running_timers(
+    session: Session, status: str | None, authority_id: str | None
+) -> Iterator[tuple[int, str, datetime]]:
+    statement = (
+        select(Timer.case_id, Timer.status, Timer.due_at)
+        .join(Case, col(Case.id) == col(Timer.case_id))
+        .where(col(Timer.status).in_(OPEN_TIMER_STATUSES), *_case_filters(status, authority_id))
+    )
+    yield from session.exec(statement)
+
+
+def case_rows(
+    session: Session,
+    now: datetime,
+    *,
+    status: str | None = None,
+    authority_id: str | None = None,
+    overdue_only: bool = False,
+) -> list[CaseRow]:
+    """One row per case, oldest first: its running timers reduced to how many are overdue
+    and when the next one that is not falls due. Two queries, however many cases."""
+    overdue: dict[int, int] = {}
+    next_due: dict[int, datetime] = {}
+    for case_id, timer_status, due_at in _running_timers(session, status, authority_id):
+        if is_overdue(timer_status, due_at, now):
+            overdue[case_id] = overdue.get(case_id, 0) + 1
+        elif case_id not in next_due or due_at < next_due[case_id]:
+            next_due[case_id] = due_at
+    cases = session.exec(
+        select(Case)
+        .where(*_case_filters(status, authority_id))
+        .order_by(col(Case.opened_at), col(Case.id))
+    ).all()
+    rows = [
+        CaseRow(
+            reference=case.reference,
+            pathway=case.pathway,
+            authority_id=case.authority_id,
+            step=case.state,
+            status=case.status,
+            outcome_code=case.outcome_code,
+            overdue=overdue.get(case.id or 0, 0),
+            next_due=next_due.get(case.id or 0),
+        )
+        for case in cases
+    ]
+    return [row for row in rows if row.overdue] if overdue_only else rows

@@ -1,0 +1,19 @@
+"""The delivery task: send one batch of due outbox rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from notifications.delivery import deliver_due
+from services import clock
+from services.db import get_engine
+
+
+@task(name="deliver-due-notifications", cache_policy=NO_CACHE)
+def deliver_batch(limit: int) -> dict[str, Any]:
+    engine = get_engine()
+    return asdict(deliver_due(engine, clock.now(engine), limit))

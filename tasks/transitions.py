@@ -1,0 +1,29 @@
+"""The task every pathway flow runs: apply one event to its case."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from services.cases import apply_event
+from services.db import get_engine, session_scope
+
+
+@task(name="apply-transition", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=1)
+def apply_transition(case_ref: str, event_id: int) -> dict[str, Any]:
+    """Transition, timers, outbox rows and audit event in one transaction. Safe to retry:
+    an event that is no longer pending is reported, not applied again."""
+    with session_scope(get_engine()) as session:
+        applied = apply_event(session, case_ref, event_id)
+    get_run_logger().info(
+        "case %s event %s: %s%s (step now %s)",
+        applied.case_reference,
+        applied.event_id,
+        applied.status,
+        " (replay)" if applied.replay else "",
+        applied.state,
+    )
+    return asdict(applied)
