@@ -6,14 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = PROJECT_ROOT / "var"
-
-PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "dev-secret"}
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PATHWAYS_", env_file=".env", extra="ignore")
@@ -21,8 +18,6 @@ class Settings(BaseSettings):
     environment: str = Field(default="development", description="development | test | production")
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'pathways.db'}")
     authority_config: Path = Field(default=PROJECT_ROOT / "config" / "authorities.yaml")
-    protocol_config: Path = Field(default=PROJECT_ROOT / "config" / "protocol.yaml")
-    secret_key: str = Field(default="dev-secret")
     base_url: str = Field(default="http://127.0.0.1:8080")
     smtp_url: str = Field(
         default="mailto://127.0.0.1:1025?from=pathways@localhost&mode=insecure",
@@ -50,12 +45,6 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
-
-    @model_validator(mode="after")
-    def _refuse_placeholder_secret_outside_development(self) -> Settings:
-        if self.environment == "production" and self.secret_key in PLACEHOLDER_SECRETS:
-            raise ValueError("PATHWAYS_SECRET_KEY must be set to a real secret in production")
-        return self
 
 
 @lru_cache(maxsize=1)
