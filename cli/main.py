@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, clock, deadline, directory, notifications, ops, serve, simulate
+from cli import audit, cases, clock, deadline, directory, notifications, ops, serve, simulate
 from pathways.definitions import load_modules
 from services.logging_setup import configure_logging
 from services.settings import get_settings
@@ -18,6 +18,7 @@ serve.register(app)
 notifications.register(app)
 clock.register(app)
 ops.register(app)
+cases.register(app)
 
 
 def main() -> None:

@@ -162,6 +162,11 @@ class TimerView:
     status: str
     overdue: bool
     escalation_level: int
+    closed_at: datetime | None
+
+    @property
+    def closed_late(self) -> bool:
+        return self.closed_at is not None and self.closed_at > self.due_at
 
 
 @dataclass(frozen=True)
@@ -229,6 +234,7 @@ def timer_views(
             status=timer.status,
             overdue=is_overdue(timer.status, timer.due_at, now),
             escalation_level=timer.escalation_level,
+            closed_at=timer.closed_at,
         )
         for timer in timers
     ]

@@ -1,0 +1,524 @@
+"""``pathways case``: open cases, record steps and see where they stand, from the command line.
+
+Moves go through ``services.dispatch`` (the same checks, events and flows as the dashboard), so
+Prefect is imported only inside ``open`` and ``record``. Exit codes: 2 for input the command
+cannot use (nothing is written), 3 when the role may not make the move, 4 when the rules refuse
+it now. Output may be pasted into a ticket, so it says which people are recorded on a case,
+never who they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from cli.common import FAILURE, console, fail, migrated_engine
+from models import Timer
+from pathways.definitions import UnknownPathwayError, get_definition, latest_definitions
+from pathways.engine.definition import PathwayDefinition
+from pathways.references import is_case_reference
+from pathways.roles import ROLES
+from services import clock
+from services.authority_config import AuthorityConfigError, UnknownAuthorityError, authority_config
+from services.case_views import (
+    CaseView,
+    TimerView,
+    TransitionView,
+    case_rows,
+    case_transitions_now,
+    case_view,
+    pathway_transitions,
+)
+from services.cases import CaseNotFoundError, EventRefusedError, load_case
+from services.db import session_scope
+
+FORBIDDEN = 3
+REFUSED_NOW = 4
+LONDON = ZoneInfo("Europe/London")
+ENQUIRY_TIME = "enquiry_received_at"
+CASE_STATUSES = ("open", "closed")
+
+case_app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Open cases, record their steps and see where they stand.",
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Actor = Annotated[str, typer.Option("--actor", metavar="NAME", help="Who records it (username).")]
+Role = Annotated[
+    str,
+    typer.Option("--role", metavar="ROLE", help="The role they act in, e.g. ics-social-worker."),
+]
+InputFile = Annotated[
+    str | None,
+    typer.Option(
+        "--input", metavar="FILE.json", help="The step's input as a JSON file (- = stdin)."
+    ),
+]
+InputJson = Annotated[
+    str | None, typer.Option("--input-json", metavar="JSON", help="The step's input as JSON text.")
+]
+
+
+# --- checking what the operator typed ---------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _definition(name: str) -> PathwayDefinition:
+    try:
+        return get_definition(name)
+    except UnknownPathwayError as unknown:
+        fail(f"PATHWAY: {unknown}")
+
+
+def _reference(value: str) -> str:
+    reference = value.strip().upper()
+    if not is_case_reference(reference):
+        fail(f"REF: '{value}' is not a case reference such as JP-7K3Q-9D2F")
+    return reference
+
+
+def _check_authority(authority_id: str) -> None:
+    try:
+        authority_config().authority(authority_id)
+    except UnknownAuthorityError as unknown:
+        fail(f"--authority: {unknown}")
+    except (AuthorityConfigError, OSError) as broken:
+        fail(f"authority configuration: {broken}", FAILURE)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        fail(f"--role: unknown role '{role}' (known: {', '.join(ROLES)})")
+
+
+def _check_actor(actor: str) -> str:
+    name = actor.strip()
+    if not name or len(name) > 80 or not name.isprintable():
+        fail("--actor: give the username of who records it (1-80 printable characters)")
+    return name
+
+
+def _read_input(path: str | None, inline: str | None) -> dict[str, Any]:
+    """The input as a JSON object. Error messages name the option, never echo the content:
+    it is the young person's details."""
+    if path is not None and inline is not None:
+        fail("give --input or --input-json, not both")
+    option, text = ("--input-json", inline) if inline is not None else ("--input", None)
+    if path is not None:
+        try:
+            text = (
+                typer.get_text_stream("stdin").read()
+                if path == "-"
+                else Path(path).read_text("utf-8")
+            )
+        except (OSError, UnicodeDecodeError) as unreadable:
+            fail(f"--input: cannot read '{path}': {unreadable}")
+    if text is None:
+        return {}
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as malformed:
+        fail(f"{option}: not valid JSON: {malformed}")
+    if not isinstance(payload, dict):
+        fail(f"{option}: the input must be a JSON object ({{...}}), not {type(payload).__name__}")
+    return payload
+
+
+def _refused(error: EventRefusedError) -> NoReturn:
+    refusal = error.refusal
+    reason = _one_line(refusal.reason)
+    if refusal.code == "forbidden":
+        typer.echo(f"refused ({refusal.http_status}): {reason}", err=True)
+        raise typer.Exit(FORBIDDEN)
+    if refusal.field == "authority_id":
+        missing = reason.removeprefix("authority_id: ")
+        fail(f"--authority: {missing} in the directory: `pathways directory list` imports it")
+    if refusal.code == "unknown_transition":
+        fail(f"STEP: {reason}")
+    if refusal.code == "invalid_input":
+        fail(reason)
+    typer.echo(f"refused: {reason}", err=True)
+    raise typer.Exit(REFUSED_NOW)
+
+
+# --- showing ----------------------------------------------------------------------------------
+
+
+def when(moment: datetime | None) -> str:
+    return moment.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z") if moment else "—"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(LONDON).isoformat(timespec="seconds")
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(_jsonable(value), indent=2))
+
+
+def _table(
+    title: str,
+    headings: tuple[str, ...],
+    rows: Sequence[Sequence[str | Text]],
+    wrapped: tuple[str, ...] = ("title", "from", "input (* = required)", "now"),
+) -> Table:
+    table = Table(title=title, title_justify="left")
+    for heading in headings:
+        # Names, roles and times stay whole so they can be copied; prose wraps.
+        prose = heading in wrapped
+        table.add_column(heading, no_wrap=not prose, overflow="fold" if prose else "ellipsis")
+    for row in rows:
+        # Plain Text: titles carry citations like "[S000]" that rich would read as markup.
+        table.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in row))
+    return table
+
+
+def _people(view: CaseView) -> str:
+    return "; ".join(f"{r.replace('_', ' ')}: recorded" for r in view.people_recorded) or "none"
+
+
+def _due(timer: TimerView) -> Text:
+    due = Text(when(timer.due_at))
+    if timer.overdue:
+        due.append("  OVERDUE", style="bold red")
+    return due
+
+
+def _status(timer: TimerView) -> str:
+    # A step done after its deadline stays visible once its timer has closed.
+    return f"closed late ({when(timer.closed_at)})" if timer.closed_late else timer.status
+
+
+def _timer_rows(timers: list[TimerView]) -> list[list[str | Text]]:
+    return [[t.name, t.title, t.rule, _due(t), _status(t), str(t.escalation_level)] for t in timers]
+
+
+TIMER_HEADINGS = ("timer", "title", "rule", "due (UK time)", "status", "escalation")
+
+
+def _print_case(view: CaseView, now: datetime) -> None:
+    out = console()
+    outcome = f"{view.outcome_code} ({view.outcome_label})" if view.outcome_code else "—"
+    linked = ", ".join(f"{c.relation} {c.reference} ({c.pathway})" for c in view.linked_cases)
+    summary = Table.grid(padding=(0, 2))
+    for label, value in (
+        ("case", view.reference),
+        ("pathway", f"{view.pathway} {view.version}: {view.pathway_title}"),
+        ("authority", f"{view.authority_id} ({view.authority_name or 'not in the directory'})"),
+        ("step", f"{view.step}: {view.step_title}"),
+        ("status", view.status),
+        ("outcome", outcome),
+        ("duty outcome", view.duty_outcome or "—"),
+        ("linked case", linked or "—"),
+        ("opened", when(view.opened_at)),
+        ("closed", when(view.closed_at)),
+        ("people", _people(view)),
+        ("overdue timers", f"{view.overdue} (as of {when(now)})"),
+    ):
+        summary.add_row(Text(label, style="bold"), Text(value))
+    out.print(summary)
+    steps = [[when(s.at), s.title, s.actor or "—", s.role or "—"] for s in view.steps]
+    out.print(_table("Steps recorded", ("when", "step", "actor", "role"), steps))
+    decisions = [[when(d.at), d.kind, d.outcome, d.decided_by, d.role] for d in view.decisions]
+    if decisions:
+        headings = ("when", "decision", "outcome", "decided by", "role")
+        out.print(_table("Decisions", headings, decisions))
+    else:
+        out.print(Text("Decisions: none recorded"))
+    out.print(_table("Timers", TIMER_HEADINGS, _timer_rows(view.timers)))
+    sent = [[when(n.created_at), n.event_type, n.recipient, n.status] for n in view.notifications]
+    out.print(_table("Notifications", ("queued", "event", "recipient", "status"), sent))
+
+
+def _transitions_table(title: str, views: list[TransitionView], for_case: bool) -> Table:
+    rows: list[list[str | Text]] = []
+    for view in views:
+        fields = (
+            "\n".join(f"{f.name}{' *' if f.required else ''}: {f.type}" for f in view.input) or "—"
+        )
+        where = view.now if for_case else ", ".join(view.from_steps)
+        rows.append(
+            [view.name, view.title, where or "", "\n".join(view.roles), fields, view.to_step]
+        )
+    second = "now" if for_case else "from"
+    headings = ("step", "title", second, "roles", "input (* = required)", "to")
+    return _table(title, headings, rows)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@case_app.command("pathways")
+def pathways_command(as_json: JsonFlag = False) -> None:
+    """The registered pathways (newest version of each)."""
+    found = [(d.name, d.version, d.title) for d in latest_definitions()]
+    if as_json:
+        _echo_json([{"name": n, "version": v, "title": t} for n, v, t in found])
+        return
+    console().print(_table("Pathways", ("name", "version", "title"), [list(r) for r in found]))
+
+
+@case_app.command(
+    "steps",
+    help="The steps a pathway has, or those a case can take next, with who may record them "
+    "and the input each takes.",
+)
+def steps_command(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATHWAY_OR_REF",
+            help="A pathway name (every step) or a case reference (the steps open to it now).",
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    if not is_case_reference(target.strip().upper()):
+        definition = _definition(target)
+        views = pathway_transitions(definition)
+        title = f"{definition.name} {definition.version}: {definition.title}"
+        if as_json:
+            _echo_json({"pathway": definition.name, "version": definition.version, "steps": views})
+            return
+        console().print(_transitions_table(title, views, for_case=False))
+        return
+    reference = _reference(target)
+    with session_scope(migrated_engine()) as session:
+        try:
+            case, views = case_transitions_now(session, reference)
+        except CaseNotFoundError as missing:
+            fail(f"REF: {missing}")
+    if as_json:
+        _echo_json({"case": reference, "step": case.state, "status": case.status, "steps": views})
+        return
+    if case.status != "open":
+        typer.echo(f"{reference} is {case.status}: nothing more can be recorded on it")
+        return
+    title = f"{reference} at {case.state}: steps open now"
+    console().print(_transitions_table(title, views, for_case=True))
+
+
+def _running_timer_ids(engine: Engine, reference: str) -> set[int]:
+    with session_scope(engine) as session:
+        case = load_case(session, reference)
+        ids = session.exec(
+            select(Timer.id).where(Timer.case_id == case.id, col(Timer.status) != "closed")
+        ).all()
+    return {timer_id for timer_id in ids if timer_id is not None}
+
+
+def _print_after_move(view: CaseView, before: set[int]) -> None:
+    out = console()
+    out.print(Text(f"step reached: {view.step}: {view.step_title}"))
+    if view.status != "open":
+        label = f" ({view.outcome_label})" if view.outcome_label else ""
+        out.print(Text(f"case {view.status}, outcome {view.outcome_code or '—'}{label}"))
+    opened = [t for t in view.timers if t.id not in before and t.status != "closed"]
+    closed = [t for t in view.timers if t.id in before and t.status == "closed"]
+    if opened:
+        out.print(_table("Timers opened", TIMER_HEADINGS, _timer_rows(opened)))
+    if closed:
+        out.print(Text("timers closed: " + ", ".join(t.name for t in closed)))
+
+
+def _finish(engine: Engine, reference: str, status: str, reason: str | None) -> CaseView:
+    if status == "rejected":
+        # The case moved on between the check and the run: the flow decided against it.
+        typer.echo(
+            f"refused: {_one_line(reason or 'the pathway rules refused the step')}", err=True
+        )
+        raise typer.Exit(REFUSED_NOW)
+    if status == "pending":
+        typer.echo(f"{reference}: recorded; its pathway run has not finished yet")
+    with session_scope(engine) as session:
+        return case_view(session, reference, clock.now(engine))
+
+
+@case_app.command(
+    "open",
+    short_help="Open a case with the pathway's first step.",
+    help="Open a case with the pathway's first step (see `pathways case steps PATHWAY`).\n\n"
+    "The input holds the young person's details: prefer --input with a file you delete "
+    "afterwards (or - for stdin) over --input-json, which stays in the shell history.\n\n"
+    "When the pathway asks for enquiry_received_at and the input leaves it out, it is filled "
+    "with the application clock's time (`pathways clock show`). Give it yourself for a "
+    "contact taken earlier, such as an out-of-hours call recorded the next morning.",
+)
+def open_command(
+    pathway: Annotated[str, typer.Argument(metavar="PATHWAY", help="e.g. youth-1617-intake.")],
+    authority: Annotated[
+        str, typer.Option("--authority", metavar="ID", help="The LHA, e.g. dartford.")
+    ],
+    actor: Actor,
+    role: Role,
+    input_file: InputFile = None,
+    input_json: InputJson = None,
+) -> None:
+    definition = _definition(pathway)
+    _check_authority(authority)
+    _check_role(role)
+    name = _check_actor(actor)
+    if input_file is None and input_json is None:
+        fail("--input: give the opening step's input with --input FILE.json or --input-json")
+    payload = _read_input(input_file, input_json)
+    engine = migrated_engine()
+    now = clock.now(engine)
+    opening = definition.transition(definition.opening_transition)
+    model = opening.input_model if opening else None
+    if model is not None and ENQUIRY_TIME in model.model_fields and ENQUIRY_TIME not in payload:
+        payload[ENQUIRY_TIME] = now.isoformat()
+    # Imported here so every other command starts without loading Prefect.
+    from services.dispatch import start_case
+
+    try:
+        applied = start_case(
+            pathway=definition.name,
+            authority_id=authority,
+            payload=payload,
+            actor=name,
+            role=role,
+            now=now,
+        )
+    except EventRefusedError as refused:
+        _refused(refused)
+    view = _finish(engine, applied.case_reference, applied.status, applied.reason)
+    console().print(
+        Text(f"opened {view.reference}: {view.pathway} {view.version}, authority {authority}")
+    )
+    for relationship in view.people_recorded:
+        typer.echo(f"{relationship.replace('_', ' ')}: recorded")
+    _print_after_move(view, set())
+
+
+@case_app.command("record")
+def record_command(
+    reference: Annotated[str, typer.Argument(metavar="REF", help="e.g. JP-7K3Q-9D2F.")],
+    step: Annotated[
+        str, typer.Argument(metavar="STEP", help="See `pathways case steps REF` for the choices.")
+    ],
+    actor: Actor,
+    role: Role,
+    input_file: InputFile = None,
+    input_json: InputJson = None,
+) -> None:
+    """Record a step on a case (its input, if the step takes one, as JSON)."""
+    reference = _reference(reference)
+    _check_role(role)
+    name = _check_actor(actor)
+    payload = _read_input(input_file, input_json)
+    engine = migrated_engine()
+    try:
+        before = _running_timer_ids(engine, reference)
+    except CaseNotFoundError as missing:
+        fail(f"REF: {missing}")
+    from services.dispatch import record_step
+
+    try:
+        applied = record_step(
+            case_reference=reference, transition=step, payload=payload, actor=name, role=role
+        )
+    except EventRefusedError as refused:
+        _refused(refused)
+    view = _finish(engine, reference, applied.status, applied.reason)
+    title = next((s.title for s in reversed(view.steps) if s.transition == step), step)
+    console().print(Text(f"recorded on {reference}: {title}"))
+    _print_after_move(view, before)
+    for linked_pathway, linked_reference, _event in applied.follow_ups:
+        typer.echo(f"linked case opened: {linked_reference} ({linked_pathway})")
+
+
+@case_app.command(
+    "show",
+    help="Where a case stands: its step, steps recorded, decisions, timers (OVERDUE marked) "
+    "and notifications. People are listed as recorded, never by name.",
+)
+def show_command(
+    reference: Annotated[str, typer.Argument(metavar="REF", help="e.g. JP-7K3Q-9D2F.")],
+    as_json: JsonFlag = False,
+) -> None:
+    reference = _reference(reference)
+    engine = migrated_engine()
+    now = clock.now(engine)
+    with session_scope(engine) as session:
+        try:
+            view = case_view(session, reference, now)
+        except CaseNotFoundError as missing:
+            fail(f"REF: {missing}")
+    if as_json:
+        _echo_json({**asdict(view), "overdue": view.overdue, "as_of": now})
+        return
+    _print_case(view, now)
+
+
+@case_app.command("list")
+def list_command(
+    status: Annotated[
+        str | None,
+        typer.Option("--status", metavar="|".join(CASE_STATUSES), help="Only cases in this state."),
+    ] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only cases with a breached or past-due timer.")
+    ] = False,
+    authority: Annotated[
+        str | None, typer.Option("--authority", metavar="ID", help="Only this LHA's cases.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """One row per case, oldest first: its step, outcome, overdue timers and next due time."""
+    if status is not None and status not in CASE_STATUSES:
+        fail(f"--status: '{status}' is not one of {', '.join(CASE_STATUSES)}")
+    if authority is not None:
+        _check_authority(authority)
+    engine = migrated_engine()
+    now = clock.now(engine)
+    with session_scope(engine) as session:
+        rows = case_rows(session, now, status=status, authority_id=authority, overdue_only=overdue)
+    if as_json:
+        _echo_json(rows)
+        return
+    table = _table(
+        f"Cases (as of {when(now)})",
+        ("case", "pathway", "authority", "step", "status", "outcome", "overdue", "next due"),
+        [
+            [
+                r.reference,
+                r.pathway,
+                r.authority_id,
+                r.step,
+                r.status,
+                r.outcome_code or "—",
+                Text(str(r.overdue), style="bold red") if r.overdue else "0",
+                when(r.next_due),
+            ]
+            for r in rows
+        ],
+    )
+    console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(case_app, name="case")
