@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = PROJECT_ROOT / "var"
 
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PATHWAYS_", env_file=".env", extra="ignore")
 
