@@ -33,6 +33,17 @@ def _open(now: datetime = T0) -> str:
     return applied.case_reference
 
 
+def _record_visit(reference: str, at: datetime) -> None:
+    record_step(
+        case_reference=reference,
+        transition="record_visit",
+        payload={"visited_family": True, "visited_young_person": True},
+        actor="ho1",
+        role=HO,
+        now=at,
+    )
+
+
 def _timers(engine: Engine, reference: str) -> dict[str, Timer]:
     with session_scope(engine) as session:
         case = session.exec(select(Case).where(Case.reference == reference)).one()
@@ -199,14 +210,7 @@ def test_timer_warns_breaches_escalates_once_and_delivers(
 
 def test_recurring_review_reopens_when_recorded(app_engine: Engine) -> None:
     reference = _open()
-    record_step(
-        case_reference=reference,
-        transition="record_visit",
-        payload={"visited_family": True, "visited_young_person": True},
-        actor="ho1",
-        role=HO,
-        now=T0 + timedelta(hours=2),
-    )
+    _record_visit(reference, T0 + timedelta(hours=2))
     record_step(
         case_reference=reference,
         transition="record_review",
@@ -227,14 +231,7 @@ def test_each_event_is_one_flow_run_tagged_with_case_and_pathway(app_engine: Eng
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 
     reference = _open()
-    record_step(
-        case_reference=reference,
-        transition="record_visit",
-        payload={"visited_family": True, "visited_young_person": True},
-        actor="ho1",
-        role=HO,
-        now=T0 + timedelta(hours=1),
-    )
+    _record_visit(reference, T0 + timedelta(hours=1))
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"case:{reference}"]))
