@@ -168,7 +168,7 @@ def _start_services(
         start_child("deployments", [sys.executable, "-m", "deployments.serve"], env, log_dir)
     ]
     running.callback(stop_child, children[0])
-    if importlib.util.find_spec(DASHBOARD_MODULE) is None:
+    if not dashboard_built():
         say("dashboard: not built yet")
         return children
     command = [sys.executable, "-m", "uvicorn", f"{DASHBOARD_MODULE}:app",
@@ -198,10 +198,17 @@ def _watch(children: Sequence[Child], seed: Child | None, stop: StopSignal, say:
                 )
 
 
+def dashboard_built() -> bool:
+    try:
+        return importlib.util.find_spec(DASHBOARD_MODULE) is not None
+    except ModuleNotFoundError:  # not even the package yet
+        return False
+
+
 def serve(options: ServeOptions, say: Say, on_ready: Callable[[Endpoints], None]) -> int:
     """Run until SIGINT or SIGTERM, then stop everything; 0 on a requested stop."""
     sink = "PATHWAYS_SMTP_URL" not in os.environ
-    dashboard = importlib.util.find_spec(DASHBOARD_MODULE) is not None
+    dashboard = dashboard_built()
     ports = []
     if "PREFECT_API_URL" not in os.environ:
         ports.append(("--prefect-port", "127.0.0.1", options.prefect_port))
