@@ -74,9 +74,22 @@ def still_running(pid: int, started: str) -> bool:
 def wait_for(condition: str, check: Callable[[], bool], process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + GIVE_UP_AFTER
     while not check():
-        assert process.poll() is None, f"pathways serve exited early ({condition})"
+        assert process.poll() is None, (
+            f"pathways serve exited early ({condition}); its output ends:\n{_output_tail(process)}"
+        )
         assert time.monotonic() < deadline, f"gave up waiting: {condition}"
         time.sleep(1)
+
+
+# Where each serve process writes, so a failed start shows why.
+OUTPUT_OF: dict[int, Path] = {}
+
+
+def _output_tail(process: subprocess.Popen[bytes], lines: int = 40) -> str:
+    path = OUTPUT_OF.get(process.pid)
+    if path is None or not path.exists():
+        return "(no output captured)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def healthy(api: str) -> bool:
@@ -119,6 +132,7 @@ def serve_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dic
         process = subprocess.Popen(
             command, env=env, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT
         )
+    OUTPUT_OF[process.pid] = tmp_path / "serve.out"
     try:
         yield process, ports
     finally:
