@@ -7,7 +7,7 @@ pure rules the flow uses and write the event; ``apply_event`` is what the pathwa
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -84,8 +84,11 @@ def _split_people(validated: BaseModel | None) -> tuple[dict[str, PersonDetails]
         if isinstance(value := getattr(validated, name), PersonDetails)
     }
     payload = validated.model_dump(mode="json", exclude=set(people))
-    payload.update({name: {PERSON_MARKER: name} for name in people})
-    return people, payload
+    return people, _with_person_markers(payload, people)
+
+
+def _with_person_markers(payload: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    return {**payload, **{name: {PERSON_MARKER: name} for name in names}}
 
 
 def _with_people(session: Session, case: Case, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -184,6 +187,41 @@ def open_case(
             audited={"forbidden": "forbidden"},
         )
     people, stored_payload = _split_people(decision.input)
+    case, event = _write_new_case(
+        session,
+        definition,
+        authority_id=authority_id,
+        linked_case_id=linked_case_id,
+        people=people,
+        payload=stored_payload,
+        actor=actor,
+        role=role,
+        idempotency_key=idempotency_key,
+        at=now,
+        audit_after={"authority": authority_id, "people": sorted(people)},
+        basis=definition.citation,
+    )
+    return Submitted(case.reference, definition.name, event.id or 0)
+
+
+def _write_new_case(
+    session: Session,
+    definition: PathwayDefinition,
+    *,
+    authority_id: str,
+    linked_case_id: int | None,
+    people: Mapping[str, PersonDetails],
+    payload: Mapping[str, Any],
+    actor: str,
+    role: str,
+    idempotency_key: str,
+    at: datetime,
+    audit_after: dict[str, Any],
+    basis: str,
+) -> tuple[Case, CaseEvent]:
+    """The case, its people and its pending opening event, audited: what every opening writes,
+    whether a coordinator opened it or another case's transition did. ``payload`` already
+    carries a marker in place of each person's details."""
     case = Case(
         reference=_unused_reference(session),
         pathway=definition.name,
@@ -191,7 +229,7 @@ def open_case(
         authority_id=authority_id,
         state=definition.initial_step,
         linked_case_id=linked_case_id,
-        opened_at=now,
+        opened_at=at,
     )
     session.add(case)
     session.flush()
@@ -207,11 +245,11 @@ def open_case(
     event = CaseEvent(
         case_id=case.id or 0,
         transition=definition.opening_transition,
-        payload=stored_payload,
+        payload=_jsonable(payload),
         actor=actor,
         role=role,
         idempotency_key=idempotency_key,
-        occurred_at=now,
+        occurred_at=at,
     )
     session.add(event)
     session.flush()
@@ -221,11 +259,11 @@ def open_case(
         role=role,
         action=f"{definition.name}.case.created",
         case_reference=case.reference,
-        after={"pathway": definition.key, "authority": authority_id, "people": sorted(people)},
-        basis=definition.citation,
-        at=now,
+        after={"pathway": definition.key, **audit_after},
+        basis=basis,
+        at=at,
     )
-    return Submitted(case.reference, definition.name, event.id or 0)
+    return case, event
 
 
 def _unused_reference(session: Session) -> str:
@@ -435,52 +473,31 @@ def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Pl
     spec = plan.transition.opens_case
     assert spec is not None
     definition = get_definition(spec.pathway)
-    case = Case(
-        reference=_unused_reference(session),
-        pathway=definition.name,
-        definition_version=definition.version,
-        authority_id=source.authority_id,
-        state=definition.initial_step,
-        linked_case_id=source.id,
-        opened_at=event.occurred_at,
-    )
-    session.add(case)
-    session.flush()
-    payload = dict(spec.payload(source.facts, plan.input)) if spec.payload else {}
-    for person in session.exec(
+    copied = session.exec(
         select(Person).where(
             Person.case_id == source.id, col(Person.relationship_to_case).in_(spec.copies_people)
         )
-    ).all():
-        session.add(
-            Person(
-                case_id=case.id or 0,
-                relationship_to_case=person.relationship_to_case,
-                full_name=person.full_name,
-                date_of_birth=person.date_of_birth,
-            )
+    ).all()
+    people = {
+        person.relationship_to_case: PersonDetails(
+            full_name=person.full_name, date_of_birth=person.date_of_birth
         )
-        payload[person.relationship_to_case] = {PERSON_MARKER: person.relationship_to_case}
-    opening = CaseEvent(
-        case_id=case.id or 0,
-        transition=definition.opening_transition,
-        payload=_jsonable(payload),
+        for person in copied
+    }
+    payload = spec.payload(source.facts, plan.input) if spec.payload else {}
+    case, opening = _write_new_case(
+        session,
+        definition,
+        authority_id=source.authority_id,
+        linked_case_id=source.id,
+        people=people,
+        payload=_with_person_markers(payload, people),
         actor=event.actor,
         role="system",
         idempotency_key=f"linked-from:{source.reference}:{event.id}",
-        occurred_at=event.occurred_at,
-    )
-    session.add(opening)
-    session.flush()
-    audit.record(
-        session,
-        actor=event.actor,
-        role="system",
-        action=f"{definition.name}.case.created",
-        case_reference=case.reference,
-        after={"pathway": definition.key, "linked_from": source.reference},
-        basis=plan.transition.citation or definition.citation,
         at=event.occurred_at,
+        audit_after={"linked_from": source.reference},
+        basis=plan.transition.citation or definition.citation,
     )
     return (definition.name, case.reference, opening.id or 0)
 
