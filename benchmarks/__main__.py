@@ -21,7 +21,7 @@ from benchmarks import delivery, event_latency, sweep_cost
 from benchmarks.databases import BENCH_DIR, PostgresUnavailableError
 from benchmarks.report import Result, not_run, print_table, write_json
 from benchmarks.scale import Scale, from_env
-from services.settings import PROJECT_ROOT
+from infrastructure.settings import PROJECT_ROOT
 
 log = logging.getLogger("benchmarks")
 RESULTS_PATH = BENCH_DIR / "results.json"

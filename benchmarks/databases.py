@@ -16,8 +16,9 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import Engine, make_url
 
-from services.db import get_engine, migrate
-from services.settings import VAR_DIR, reset_caches
+from infrastructure.caches import reset_caches
+from infrastructure.db import get_engine, migrate
+from infrastructure.settings import VAR_DIR
 
 BENCH_DIR = VAR_DIR / "bench"
 POSTGRES_URL_ENV = "PATHWAYS_BENCH_POSTGRES_URL"

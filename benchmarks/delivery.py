@@ -19,12 +19,12 @@ from benchmarks.databases import application_on, fresh_sqlite
 from benchmarks.report import Result, measured
 from benchmarks.scale import Scale
 from benchmarks.seed import T0, Seeder
+from infrastructure.settings import get_settings
 from models import Case, Notification
 from notifications.context import case_link, format_due, minimal_context
 from notifications.delivery import DeliveryResult, deliver_due
 from notifications.outbox import outbox_rows
-from services.recipients import RouteResolver
-from services.settings import get_settings
+from notifications.recipients import RouteResolver
 from simulation.smtp import running_sink
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ event, writes it, and runs the pathway flow in this process; when it returns, th
 its timers, its outbox rows and its audit event are committed.
 
 The yardstick is an empty flow run on the same server, with Prefect's default settings.
-Events run their flow without the per-run heartbeat thread (services/inline_runs.py), which
+Events run their flow without the per-run heartbeat thread (flows/inline_runs.py), which
 is most of an empty run's second, so a second, like-for-like yardstick is reported too: an
 empty run under the same settings. Empty runs and events alternate, so all see the same load
 on a shared machine.
@@ -26,18 +26,18 @@ from sqlalchemy import Engine, event, func
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from application.cases import EventRefusedError, Submitted, apply_event, open_case, submit_event
+from application.directory import import_directory
 from benchmarks import pathway
 from benchmarks.databases import application_on, fresh_sqlite
 from benchmarks.report import INFO, Result, measured
 from benchmarks.scale import Scale
+from flows.dispatch import record_step
+from flows.inline_runs import inline_run_settings
+from infrastructure import clock
+from infrastructure.db import session_scope
 from models import CaseEvent, Notification
 from pathways.engine.transitions import Refusal
-from services import clock
-from services.cases import EventRefusedError, Submitted, apply_event, open_case, submit_event
-from services.db import session_scope
-from services.directory import import_directory
-from services.dispatch import record_step
-from services.inline_runs import inline_run_settings
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Where a sweep's time goes: ``python -m benchmarks.profile_sweep [sqlite|postgres]``.
 
 Not part of ``make bench``: this is the tool to run when ``sweep_ratio_*`` misses its target,
-and again after changing ``services/sweep.py``.
+and again after changing ``application/sweep.py``.
 
 Two passes over the same seeded database (``BENCH_SCALE`` sizes: ``grown_open`` open timers):
 
@@ -32,12 +32,12 @@ from sqlalchemy import Engine, event
 from sqlalchemy.sql.dml import Delete, Insert, Update
 from sqlalchemy.sql.selectable import Join, Select
 
-import services.audit
-import services.sweep
+import application.sweep
+import infrastructure.audit
 from benchmarks.databases import application_on, fresh_database
 from benchmarks.scale import from_env
 from benchmarks.seed import Band, Seeder
-from services.recipients import RouteResolver
+from notifications.recipients import RouteResolver
 
 TIMERS_PER_CASE = 4
 
@@ -92,22 +92,22 @@ def _table_names(froms: Any) -> list[str]:
 # Function buckets, as (owner, attribute, bucket). The sweep module imported these names, so
 # they are replaced where the sweep looks them up.
 WRAPPED: tuple[tuple[Any, str, str], ...] = (
-    (services.sweep, "_claim", "claim query"),
+    (application.sweep, "_claim", "claim query"),
     (RouteResolver, "preload_case_staff", "route resolution: case staff preload"),
-    (services.sweep, "_chain", "route resolution: escalation chain"),
+    (application.sweep, "_chain", "route resolution: escalation chain"),
     (RouteResolver, "routes", "route resolution: routes"),
-    (services.sweep, "fire", "firing arithmetic (fire + escalation calendar)"),
-    (services.sweep, "minimal_context", "outbox rows: context"),
-    (services.sweep, "format_due", "outbox rows: format due/link/team"),
-    (services.sweep, "case_link", "outbox rows: format due/link/team"),
-    (services.sweep, "owning_team_label", "outbox rows: format due/link/team"),
-    (services.sweep, "outbox_rows", "outbox rows: build dicts (model_dump, route key)"),
-    (services.sweep, "new_timer", "next occurrence: build Timer"),
-    (services.sweep, "_write", "write (timer UPDATE, outbox INSERT, new timers)"),
-    (services.audit, "record_many", "audit (lock head, hash, insert)"),
-    (services.audit, "lock_head", "audit: lock head row"),
-    (services.audit, "row_hash", "audit: sha256 hashing"),
-    (services.audit, "normalise", "audit: JSON normalise before/after"),
+    (application.sweep, "fire", "firing arithmetic (fire + escalation calendar)"),
+    (application.sweep, "minimal_context", "outbox rows: context"),
+    (application.sweep, "format_due", "outbox rows: format due/link/team"),
+    (application.sweep, "case_link", "outbox rows: format due/link/team"),
+    (application.sweep, "owning_team_label", "outbox rows: format due/link/team"),
+    (application.sweep, "outbox_rows", "outbox rows: build dicts (model_dump, route key)"),
+    (application.sweep, "new_timer", "next occurrence: build Timer"),
+    (application.sweep, "_write", "write (timer UPDATE, outbox INSERT, new timers)"),
+    (infrastructure.audit, "record_many", "audit (lock head, hash, insert)"),
+    (infrastructure.audit, "lock_head", "audit: lock head row"),
+    (infrastructure.audit, "row_hash", "audit: sha256 hashing"),
+    (infrastructure.audit, "normalise", "audit: JSON normalise before/after"),
 )
 
 
@@ -117,7 +117,7 @@ def instrumented(engine: Engine, clock: Clock) -> Iterator[None]:
     for owner, name, bucket in WRAPPED:
         setattr(owner, name, _timed(clock, bucket, getattr(owner, name)))
     # Looked up by name: the sweep module imports it but does not re-export it.
-    original_scope = getattr(services.sweep, "session_scope")  # noqa: B009
+    original_scope = getattr(application.sweep, "session_scope")  # noqa: B009
 
     @contextmanager
     def timed_scope(bound: Engine | None = None) -> Iterator[Any]:
@@ -126,7 +126,7 @@ def instrumented(engine: Engine, clock: Clock) -> Iterator[None]:
             committing = time.perf_counter()
         clock.add("commit", time.perf_counter() - committing)
 
-    setattr(services.sweep, "session_scope", timed_scope)  # noqa: B010
+    setattr(application.sweep, "session_scope", timed_scope)  # noqa: B010
     starts: list[float] = []
 
     def before(*_: Any) -> None:
@@ -142,7 +142,7 @@ def instrumented(engine: Engine, clock: Clock) -> Iterator[None]:
     finally:
         event.remove(engine, "before_execute", before)
         event.remove(engine, "after_execute", after)
-        setattr(services.sweep, "session_scope", original_scope)  # noqa: B010
+        setattr(application.sweep, "session_scope", original_scope)  # noqa: B010
         for owner, name, original in saved:
             setattr(owner, name, original)
 
@@ -260,7 +260,7 @@ def print_statements(console: Console, clock: Clock, band: Band) -> None:
 def profile(engine: Engine, band: Band, limit: int = 30) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
-    services.sweep.sweep(engine, band.sweep_at)
+    application.sweep.sweep(engine, band.sweep_at)
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -276,11 +276,11 @@ def run(backend: str, open_timers: int, due: int, console: Console) -> None:
             open_timers,
             [("warmup", 100), ("instrumented", due), ("cprofile", due)],
         )
-        services.sweep.sweep(engine, warmup.sweep_at)
+        application.sweep.sweep(engine, warmup.sweep_at)
         clock = Clock()
         with instrumented(engine, clock):
             started = time.perf_counter()
-            services.sweep.sweep(engine, measured_band.sweep_at)
+            application.sweep.sweep(engine, measured_band.sweep_at)
             total = time.perf_counter() - started
         console.print(f"[bold]{backend}[/bold], {open_timers:,} open timers")
         print_breakdown(console, breakdown(clock, total), total, measured_band)

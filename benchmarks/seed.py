@@ -28,12 +28,12 @@ from sqlalchemy import Engine, func, insert, text
 from sqlmodel import Session, select
 
 import tests.support.example_pathway  # noqa: F401  (registers the example definition)
+from application.directory import import_directory
+from infrastructure.db import session_scope
 from models import Authority, Case, Timer
 from pathways.deadlines import RULES
 from pathways.definitions import get_definition
 from pathways.references import ALPHABET
-from services.db import session_scope
-from services.directory import import_directory
 
 PATHWAY = "example"
 VERSION = "1.0"

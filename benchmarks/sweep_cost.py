@@ -9,7 +9,7 @@ small warm-up band (swept first, so imports and caches are not billed to a measu
 
 For each ``due`` band in turn: a ``base`` band is swept; then, on ``grown``, the raw
 ``UPDATE ... WHERE id IN (<the band's ids>)`` is timed (median of ``repeats``, the rows put
-back after each) and the real ``services.sweep.sweep`` fires the same rows. Sweep over UPDATE
+back after each) and the real ``application.sweep.sweep`` fires the same rows. Sweep over UPDATE
 is the headline ratio, per-due cost on ``grown`` over ``base`` the flatness; medians over the
 bands are reported.
 
@@ -27,13 +27,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, select, text, update
 
+from application.sweep import sweep
 from benchmarks.databases import application_on, fresh_database
 from benchmarks.report import Result, measured
 from benchmarks.scale import Scale
 from benchmarks.seed import Band, Seeder
+from infrastructure.db import make_engine, migrate
 from models import Timer
-from services.db import make_engine, migrate
-from services.sweep import sweep
 
 log = logging.getLogger(__name__)
 

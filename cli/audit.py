@@ -7,9 +7,9 @@ import json
 import typer
 from rich.console import Console
 
-from services.audit import verify_chain
-from services.db import get_engine, migrate, session_scope
-from services.settings import get_settings
+from infrastructure.audit import verify_chain
+from infrastructure.db import get_engine, migrate, session_scope
+from infrastructure.settings import get_settings
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit log.")
 

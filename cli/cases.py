@@ -1,6 +1,6 @@
 """``pathways case``: open cases, record steps and see where they stand, from the command line.
 
-Moves go through ``services.dispatch`` (the same checks, events and flows as the dashboard), so
+Moves go through ``flows.dispatch`` (the same checks, events and flows as the dashboard), so
 Prefect is imported only inside ``open`` and ``record``. Exit codes: 2 for input the command
 cannot use (nothing is written), 3 when the role may not make the move, 4 when the rules refuse
 it now. Output may be pasted into a ticket, so it says which people are recorded on a case,
@@ -23,15 +23,7 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from cli.common import FAILURE, console, fail, migrated_engine
-from models import Timer
-from pathways.definitions import UnknownPathwayError, get_definition, latest_definitions
-from pathways.engine.definition import PathwayDefinition
-from pathways.references import is_case_reference
-from pathways.roles import ROLES
-from services import clock
-from services.authority_config import AuthorityConfigError, UnknownAuthorityError, authority_config
-from services.case_views import (
+from application.case_views import (
     CaseView,
     TimerView,
     TransitionView,
@@ -40,8 +32,20 @@ from services.case_views import (
     case_view,
     pathway_transitions,
 )
-from services.cases import CaseNotFoundError, EventRefusedError, load_case
-from services.db import session_scope
+from application.cases import CaseNotFoundError, EventRefusedError, load_case
+from cli.common import FAILURE, console, fail, migrated_engine
+from infrastructure import clock
+from infrastructure.authority_config import (
+    AuthorityConfigError,
+    UnknownAuthorityError,
+    authority_config,
+)
+from infrastructure.db import session_scope
+from models import Timer
+from pathways.definitions import UnknownPathwayError, get_definition, latest_definitions
+from pathways.engine.definition import PathwayDefinition
+from pathways.references import is_case_reference
+from pathways.roles import ROLES
 
 FORBIDDEN = 3
 REFUSED_NOW = 4
@@ -392,7 +396,7 @@ def open_command(
     if model is not None and ENQUIRY_TIME in model.model_fields and ENQUIRY_TIME not in payload:
         payload[ENQUIRY_TIME] = now.isoformat()
     # Imported here so every other command starts without loading Prefect.
-    from services.dispatch import start_case
+    from flows.dispatch import start_case
 
     try:
         applied = start_case(
@@ -435,7 +439,7 @@ def record_command(
         before = _running_timer_ids(engine, reference)
     except CaseNotFoundError as missing:
         fail(f"REF: {missing}")
-    from services.dispatch import record_step
+    from flows.dispatch import record_step
 
     try:
         applied = record_step(

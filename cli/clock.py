@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from cli.common import CLI_ROLE, cli_actor, console, fail, migrated_engine
-from services.settings import get_settings
-from services.time_travel import (
+from application.time_travel import (
     ClockReading,
     TimeTravelRefusedError,
     ensure_allowed,
     move_clock,
     read_clock,
 )
+from cli.common import CLI_ROLE, cli_actor, console, fail, migrated_engine
+from infrastructure.settings import get_settings
 
 LONDON = ZoneInfo("Europe/London")
 DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")

@@ -13,8 +13,8 @@ from rich.console import Console
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine, make_url
 
-from services.db import alembic_config, get_engine
-from services.settings import get_settings
+from infrastructure.db import alembic_config, get_engine
+from infrastructure.settings import get_settings
 
 USAGE_ERROR = 2
 FAILURE = 1

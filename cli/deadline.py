@@ -39,7 +39,7 @@ def _authority_overrides(authority: str | None) -> dict[str, int] | None:
     if authority is None:
         return None
     # Imported here so a plain `deadline` call never touches configuration.
-    from services.authority_config import (
+    from infrastructure.authority_config import (
         AuthorityConfigError,
         UnknownAuthorityError,
         rule_overrides_for,

@@ -16,17 +16,17 @@ from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
-from models.directory import Authority
-from services.authority_config import UnknownAuthorityError, authority_config
-from services.db import get_engine, migrate, session_scope
-from services.directory import (
+from application.directory import (
     directory_is_empty,
     escalation_chain,
     get_authority,
     import_directory,
     list_authorities,
 )
-from services.settings import get_settings
+from infrastructure.authority_config import UnknownAuthorityError, authority_config
+from infrastructure.db import get_engine, migrate, session_scope
+from infrastructure.settings import get_settings
+from models.directory import Authority
 
 directory_app = typer.Typer(
     no_args_is_help=True,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from cli import audit, cases, clock, deadline, directory, notifications, ops, serve, simulate
+from infrastructure.logging_setup import configure_logging
+from infrastructure.settings import get_settings
 from pathways.definitions import load_modules
-from services.logging_setup import configure_logging
-from services.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Joint Protocol Pathways")
 deadline.register(app)

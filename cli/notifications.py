@@ -11,11 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.common import CLI_ROLE, cli_actor, console, fail, migrated_engine
-from pathways.references import is_case_reference
-from services import clock
-from services.db import session_scope
-from services.outbox_admin import (
+from application.outbox_admin import (
     STATUSES,
     NotDeadError,
     NotificationRow,
@@ -24,6 +20,10 @@ from services.outbox_admin import (
     list_notifications,
     retry_dead_letters,
 )
+from cli.common import CLI_ROLE, cli_actor, console, fail, migrated_engine
+from infrastructure import clock
+from infrastructure.db import session_scope
+from pathways.references import is_case_reference
 
 notifications_app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="The notification outbox."

@@ -14,8 +14,8 @@ import typer
 from sqlalchemy.engine import make_url
 
 from cli.common import migrated_engine, schema_revisions
-from services.db import migrate
-from services.settings import get_settings
+from infrastructure.db import migrate
+from infrastructure.settings import get_settings
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 

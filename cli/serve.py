@@ -9,8 +9,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from cli.common import FAILURE, console, fail, parse_port
-from services.prefect_server import PrefectServerError
-from services.runtime import (
+from runtime.prefect_server import PrefectServerError
+from runtime.runtime import (
     ChildExitedError,
     DatabaseUnavailableError,
     Endpoints,

@@ -27,7 +27,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from cli.common import FAILURE, console, fail
 from simulation.plan import play_order
 from simulation.report import print_report
-from simulation.scenario import Scenario, ScenarioError, load_scenario
+from simulation.scenario import ScenarioError, load_scenario
+from simulation.scenario_format import Scenario
 
 if TYPE_CHECKING:
     from simulation.plan import Play

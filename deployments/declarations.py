@@ -19,8 +19,8 @@ from prefect.types.entrypoint import EntrypointType
 from flows.deliver_notifications import deliver_notifications
 from flows.pathway import pathway_flow_for
 from flows.timer_sweep import timer_sweep
+from infrastructure.settings import get_settings
 from pathways.definitions import latest_definitions, load_modules
-from services.settings import get_settings
 
 SWEEP_INTERVAL = timedelta(seconds=60)
 # Matches the first retry backoff in notifications.delivery (30 s): polling more often would not

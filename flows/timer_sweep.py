@@ -8,7 +8,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from services.dispatch import run_pathway_event
+from flows.dispatch import run_pathway_event
 from tasks.timers import find_stale_events, fire_batch
 
 

@@ -1,4 +1,4 @@
-"""The shared virtual-clock offset (see services/clock.py)."""
+"""The shared virtual-clock offset (see infrastructure/clock.py)."""
 
 from __future__ import annotations
 

@@ -18,10 +18,10 @@ import apprise
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
+from infrastructure.db import session_scope
 from models import Notification
 from notifications.context import NotificationContext
 from notifications.templates import RenderedMessage, render
-from services.db import session_scope
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from services.settings import get_settings
+from infrastructure.settings import get_settings
 
 
 def email_route(address: str, smtp_url: str | None = None) -> str:

@@ -1,7 +1,7 @@
 """The deadline rule registry (spec §1 timers, §10 conflicts, §13 errata) and ``compute_deadline``.
 
 Pure: no I/O. Per-authority overrides arrive as a plain mapping so the caller decides
-where they come from (``services.authority_config.rule_overrides_for`` or a per-case
+where they come from (``infrastructure.authority_config.rule_overrides_for`` or a per-case
 override recorded with a reason).
 """
 

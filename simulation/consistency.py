@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from infrastructure.authority_config import authority_config
 from notifications.templates import template_names
 from pathways.definitions import UnknownPathwayError, get_definition
 from pathways.engine.definition import RECIPIENT_KEYS, PathwayDefinition
 from pathways.roles import ROLES
-from services.authority_config import authority_config
-from simulation.scenario import CaseFields, Scenario, StepSpec, timer_key
+from simulation.scenario_format import CaseFields, Scenario, StepSpec, timer_key
 from simulation.times import format_offset
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from models import AuditEvent, Case, Notification, Timer
 from simulation.result import Check
-from simulation.scenario import (
+from simulation.scenario_format import (
     CaseFields,
     Expectations,
     LinkedCaseExpectation,

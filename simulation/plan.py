@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from simulation.scenario import ActingAs, CaseSpec, Scenario, StepSpec
+from simulation.scenario_format import ActingAs, CaseSpec, Scenario, StepSpec
 from simulation.times import format_offset
 
 

@@ -17,22 +17,22 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
+from application.cases import Applied, EventRefusedError
+from application.directory import import_directory
+from application.staff import add_staff, assign_staff
 from flows.deliver_notifications import deliver_notifications
+from flows.dispatch import record_step, start_case
+from flows.inline_runs import inline_run_settings
 from flows.timer_sweep import timer_sweep
+from infrastructure.caches import reset_caches
+from infrastructure.clock import set_virtual_time
+from infrastructure.db import get_engine, make_engine, migrate, session_scope
 from models import Case, StaffMember
 from pathways.definitions import get_definition
-from services.cases import Applied, EventRefusedError
-from services.clock import set_virtual_time
-from services.db import get_engine, make_engine, migrate, session_scope
-from services.directory import import_directory
-from services.dispatch import record_step, start_case
-from services.inline_runs import inline_run_settings
-from services.settings import reset_caches
-from services.staff import add_staff, assign_staff
 from simulation.expectations import ExpectationChecker
 from simulation.plan import Deliver, OpenCase, Play, RecordStep, Sweep, play_order
 from simulation.result import Check, SimulationResult
-from simulation.scenario import Scenario
+from simulation.scenario_format import Scenario
 from simulation.smtp import SmtpSink
 from simulation.timeline import TimelineRecorder
 

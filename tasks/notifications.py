@@ -8,9 +8,9 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from infrastructure import clock
+from infrastructure.db import get_engine
 from notifications.delivery import deliver_due
-from services import clock
-from services.db import get_engine
 
 
 @task(name="deliver-due-notifications", cache_policy=NO_CACHE)

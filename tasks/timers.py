@@ -8,10 +8,10 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from services import clock
-from services.db import get_engine
-from services.recovery import stale_pending_events
-from services.sweep import fire_due_timers
+from application.recovery import stale_pending_events
+from application.sweep import fire_due_timers
+from infrastructure import clock
+from infrastructure.db import get_engine
 
 
 @task(name="fire-due-timers", cache_policy=NO_CACHE)

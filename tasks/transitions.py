@@ -8,8 +8,8 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from services.cases import apply_event
-from services.db import get_engine, session_scope
+from application.cases import apply_event
+from infrastructure.db import get_engine, session_scope
 
 
 @task(name="apply-transition", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=1)

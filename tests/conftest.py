@@ -26,7 +26,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import Engine, make_url
 
-from services.db import make_engine, migrate
+from infrastructure.db import make_engine, migrate
 
 POSTGRES_URL_ENV = "PATHWAYS_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "PATHWAYS_REQUIRE_POSTGRES"
@@ -112,7 +112,7 @@ def migrated_database_url(database_url: str) -> str:
 
 @pytest.fixture
 def db_engine(migrated_database_url: str) -> Iterator[Engine]:
-    """An engine on ``migrated_database_url``; use with ``services.db.session_scope(db_engine)``."""
+    """An engine on ``migrated_database_url``, for ``infrastructure.db.session_scope``."""
     engine = make_engine(migrated_database_url)
     try:
         yield engine

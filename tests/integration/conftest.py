@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 import tests.support.example_pathway  # noqa: F401  (registers the example definition)
-from services.db import get_engine, session_scope
-from services.directory import import_directory
-from services.settings import reset_caches
+from application.directory import import_directory
+from infrastructure.caches import reset_caches
+from infrastructure.db import get_engine, session_scope
 from simulation.smtp import SmtpSink, running_sink
 
 

@@ -1,6 +1,6 @@
 """Tampering with the audit log in SQL, behind the service's back, is caught and located.
 
-Each case appends a few dozen events through ``services.audit``, changes the table directly,
+Each case appends a few dozen events through ``infrastructure.audit``, changes the table directly,
 and expects ``verify_chain`` and the installed ``pathways audit verify`` to name the first bad
 row. Runs on SQLite and PostgreSQL.
 """
@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import JSON, DateTime, bindparam, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from infrastructure import audit
+from infrastructure.db import make_engine, session_scope
 from models.audit import AuditEvent
-from services import audit
-from services.db import make_engine, session_scope
 
 PATHWAYS = Path(sys.executable).with_name("pathways")
 TABLE = AuditEvent.__table__  # type: ignore[attr-defined]

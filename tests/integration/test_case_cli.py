@@ -20,12 +20,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 from typer.testing import CliRunner, Result
 
+from application.sweep import sweep
 from cli.main import app
+from infrastructure import clock
+from infrastructure.caches import reset_caches
+from infrastructure.db import session_scope
 from models import AuditEvent, Case, CaseEvent, Person
-from services import clock
-from services.db import session_scope
-from services.settings import reset_caches
-from services.sweep import sweep
 
 PATHWAY = "youth-1617-intake"
 HO = "lha-housing-officer"

@@ -38,15 +38,15 @@ from prefect.settings import get_current_settings
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from application.cases import Submitted, apply_event, open_case
+from application.sweep import _chain
+from infrastructure import clock
+from infrastructure.audit import verify_chain
+from infrastructure.db import session_scope
 from models import AuditEvent, Case, Notification, Timer
 from notifications.delivery import LEASE
+from notifications.recipients import RouteResolver
 from pathways.engine.timers import TimerState, fire, next_escalation_at
-from services import clock
-from services.audit import verify_chain
-from services.cases import Submitted, apply_event, open_case
-from services.db import session_scope
-from services.recipients import RouteResolver
-from services.sweep import _chain
 from simulation.smtp import SmtpSink
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]

@@ -10,12 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from models.audit import AuditEvent
-from models.directory import Authority
-from services.audit import verify_chain
-from services.authority_config import AuthorityConfig, authority_config
-from services.db import session_scope
-from services.directory import (
+from application.directory import (
     LHA_TOP_GAP,
     DirectoryConfigMismatchError,
     ImportResult,
@@ -27,6 +22,11 @@ from services.directory import (
     list_authorities,
     load_seed,
 )
+from infrastructure.audit import verify_chain
+from infrastructure.authority_config import AuthorityConfig, authority_config
+from infrastructure.db import session_scope
+from models.audit import AuditEvent
+from models.directory import Authority
 
 DISTRICTS = {
     "ashford",

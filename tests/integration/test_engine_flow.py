@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from application.cases import EventRefusedError, apply_event
+from application.sweep import sweep
+from flows.dispatch import record_step, start_case
+from infrastructure.audit import verify_chain
+from infrastructure.db import session_scope
 from models import AuditEvent, Case, CaseEvent, Notification, Timer
 from notifications.delivery import deliver_due
-from services.audit import verify_chain
-from services.cases import EventRefusedError, apply_event
-from services.db import session_scope
-from services.dispatch import record_step, start_case
-from services.sweep import sweep
 from simulation.smtp import SmtpSink
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -137,7 +137,7 @@ def test_racing_events_are_serialised(app_engine: Engine) -> None:
     """Two coordinators record the visit at once: one wins, the other is re-checked and refused."""
     reference = _open()
     visit = {"visited_family": True, "visited_young_person": True}
-    from services.cases import submit_event
+    from application.cases import submit_event
 
     with session_scope(app_engine) as session:
         first = submit_event(

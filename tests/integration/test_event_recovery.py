@@ -9,13 +9,13 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from application.cases import Submitted, open_case, submit_event
+from application.recovery import STALE_AFTER, stale_pending_events
+from flows.dispatch import start_case
 from flows.timer_sweep import timer_sweep
+from infrastructure import clock
+from infrastructure.db import session_scope
 from models import Case, CaseEvent
-from services import clock
-from services.cases import Submitted, open_case, submit_event
-from services.db import session_scope
-from services.dispatch import start_case
-from services.recovery import STALE_AFTER, stale_pending_events
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -22,15 +22,16 @@ from prefect.settings import get_current_settings
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
+from application.directory import import_directory
+from flows.dispatch import start_case
+from infrastructure import clock
+from infrastructure.audit import verify_chain
+from infrastructure.caches import reset_caches
+from infrastructure.db import get_engine, migrate, session_scope
+from infrastructure.settings import PROJECT_ROOT
 from models import AuditEvent, Notification
 from models.clock import ClockOffset
 from notifications.delivery import BACKOFF_CAP, MAX_ATTEMPTS, deliver_due
-from services import clock
-from services.audit import verify_chain
-from services.db import get_engine, migrate, session_scope
-from services.directory import import_directory
-from services.dispatch import start_case
-from services.settings import PROJECT_ROOT, reset_caches
 from simulation.smtp import SmtpSink, free_port
 
 PATHWAYS = Path(sys.executable).parent / "pathways"

@@ -26,14 +26,14 @@ from prefect.settings import get_current_settings
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import col, select
 
+from application.cases import EventRefusedError
 from flows.deliver_notifications import deliver_notifications
+from flows.dispatch import record_step, start_case
 from flows.timer_sweep import timer_sweep
+from infrastructure import clock
+from infrastructure.db import session_scope
+from infrastructure.logging_setup import AppLogFileHandler, configure_logging
 from models import Case, Person, Timer
-from services import clock
-from services.cases import EventRefusedError
-from services.db import session_scope
-from services.dispatch import record_step, start_case
-from services.logging_setup import AppLogFileHandler, configure_logging
 from simulation.smtp import SmtpSink
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -30,7 +30,7 @@ from prefect.states import Pending, Running, Scheduled
 from deployments.declarations import ONE_AT_A_TIME, SWEEP_INTERVAL
 from deployments.recovery import recover
 from flows.timer_sweep import timer_sweep
-from services.settings import PROJECT_ROOT
+from infrastructure.settings import PROJECT_ROOT
 from simulation.smtp import free_port
 
 PATHWAYS = Path(sys.executable).parent / "pathways"

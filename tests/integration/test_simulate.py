@@ -15,12 +15,12 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
+from application.directory import import_directory
+from application.staff import add_staff
 from cli.main import app
+from infrastructure.audit import verify_chain
+from infrastructure.db import make_engine, migrate, session_scope
 from models import Case
-from services.audit import verify_chain
-from services.db import make_engine, migrate, session_scope
-from services.directory import import_directory
-from services.staff import add_staff
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = PROJECT_ROOT / "tests" / "scenarios"

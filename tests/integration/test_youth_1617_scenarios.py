@@ -19,16 +19,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
+from application.cases import EventRefusedError
+from application.staff import add_staff, assign_staff
+from application.sweep import sweep
 from cli.main import app
+from flows.dispatch import record_step, start_case
+from infrastructure.audit import verify_chain
+from infrastructure.db import make_engine, session_scope
 from models import AuditEvent, Case, CaseEvent, ClockOffset, Person, StaffMember, Timer
 from notifications.delivery import deliver_due
-from services.audit import verify_chain
-from services.cases import EventRefusedError
-from services.db import make_engine, session_scope
-from services.demo import seed_demo
-from services.dispatch import record_step, start_case
-from services.staff import add_staff, assign_staff
-from services.sweep import sweep
+from runtime.demo import seed_demo
 from simulation.smtp import SmtpSink
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -23,8 +23,8 @@ import sys
 import tests.support.example_pathway  # noqa: F401  (registers the example definition)
 from flows.deliver_notifications import deliver_notifications
 from flows.timer_sweep import timer_sweep
-from services import clock
-from services.db import get_engine
+from infrastructure import clock
+from infrastructure.db import get_engine
 
 
 def _mark(kind: str, now: str) -> None:

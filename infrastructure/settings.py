@@ -51,15 +51,3 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
-
-
-def reset_caches() -> None:
-    """Forget the cached settings, engine and authority configuration, so a changed
-    ``PATHWAYS_*`` environment takes effect in this process."""
-    # Imported here because both modules import this one.
-    from services.authority_config import authority_config
-    from services.db import get_engine
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    authority_config.cache_clear()

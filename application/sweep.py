@@ -17,20 +17,20 @@ from sqlalchemy import Engine, bindparam, insert, update
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
+from application.cases import FollowUp
+from application.timers import new_timer
+from infrastructure import audit
+from infrastructure.authority_config import authority_config
+from infrastructure.db import session_scope
+from infrastructure.settings import get_settings
 from models import Case, CaseEvent, Notification, Timer
 from notifications.context import case_link, format_due, minimal_context
+from notifications.messages import owning_team_label
 from notifications.outbox import outbox_rows
+from notifications.recipients import RouteResolver
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.engine.timers import Firing, TimerState, fire
-from services import audit
-from services.authority_config import authority_config
-from services.cases import FollowUp
-from services.db import session_scope
-from services.notify import owning_team_label
-from services.recipients import RouteResolver
-from services.settings import get_settings
-from services.timers import new_timer
 
 FIREABLE = ("open", "warned", "breached")
 EVENT_TITLES = {"warning": "due soon", "breach": "overdue", "escalation": "escalated"}

@@ -338,7 +338,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_decision_case_id"), ["case_id"], unique=False)
 
     # ### end Alembic commands ###
-    # The audit chain's head starts at the genesis hash (see services/audit.py).
+    # The audit chain's head starts at the genesis hash (see infrastructure/audit.py).
     op.bulk_insert(
         sa.table(
             "audithead",

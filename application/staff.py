@@ -1,7 +1,7 @@
 """Named staff: adding a member of staff and putting them on a case, each write audited.
 
 Named staff receive a case's ``case_staff`` alerts and stand in for ``role:<role>`` recipients
-at their authority (services/recipients.py). Bad input raises ``StaffError`` naming the field
+at their authority (notifications/recipients.py). Bad input raises ``StaffError`` naming the field
 before anything is written.
 """
 
@@ -14,10 +14,10 @@ from pydantic import validate_email
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, select
 
+from application.cases import load_case
+from infrastructure import audit
 from models import Authority, CaseAssignment, StaffMember
 from pathways.roles import ROLES
-from services import audit
-from services.cases import load_case
 
 StaffTeam = Literal["lha", "ics"]
 

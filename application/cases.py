@@ -15,16 +15,16 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from application.timers import close_timers, open_timers
+from infrastructure import audit
+from infrastructure.authority_config import authority_config
 from models import Authority, Case, CaseEvent, CaseStep, ConsentRecord, Decision, Person, Timer
+from notifications.messages import queue_transition_notifications
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition
 from pathways.engine.inputs import ConsentGiven, PersonDetails
 from pathways.engine.transitions import CaseSnapshot, Plan, Refusal, decide
 from pathways.references import new_case_reference
-from services import audit
-from services.authority_config import authority_config
-from services.notify import queue_transition_notifications
-from services.timers import close_timers, open_timers
 
 log = logging.getLogger(__name__)
 

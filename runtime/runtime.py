@@ -5,7 +5,7 @@
 3. a Prefect server: ``PREFECT_API_URL`` if set, else ``prefect server start`` as a child;
 4. one ``python -m deployments.serve`` child running every deployment;
 5. the dashboard (``dashboard.app:app`` under uvicorn), once it exists;
-6. a one-off child seeding the demo cases (``services.demo``), once it exists.
+6. a one-off child seeding the demo cases (``runtime.demo``), once it exists.
 
 SIGINT and SIGTERM stop the children in reverse order and return 0; a service that dies on its
 own stops everything and raises ``ChildExitedError``.
@@ -27,10 +27,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from services.db import get_engine, migrate, session_scope
-from services.directory import import_directory
-from services.mail_sink import start_mail_sink
-from services.prefect_server import (
+from application.directory import import_directory
+from infrastructure.caches import reset_caches
+from infrastructure.db import get_engine, migrate, session_scope
+from infrastructure.settings import VAR_DIR, get_settings
+from runtime.mail_sink import start_mail_sink
+from runtime.prefect_server import (
     EMBEDDED_STARTUP,
     EXTERNAL_STARTUP,
     api_url,
@@ -39,13 +41,12 @@ from services.prefect_server import (
     ui_url,
     wait_until_healthy,
 )
-from services.settings import VAR_DIR, get_settings, reset_caches
-from services.supervisor import Child, StopRequestedError, StopSignal, start_child, stop_child
+from runtime.supervisor import Child, StopRequestedError, StopSignal, start_child, stop_child
 
 log = logging.getLogger(__name__)
 
-DEMO_MODULE = "services.demo"
-DEMO_RUNNER = "services.demo_runner"
+DEMO_MODULE = "runtime.demo"
+DEMO_RUNNER = "runtime.demo_runner"
 DASHBOARD_MODULE = "dashboard.app"
 RUNNER_POLL_SECONDS = "5"
 

@@ -1,4 +1,5 @@
-"""Moving the shared virtual clock (``services.clock``) on purpose, for demos, each move audited.
+"""Moving the shared virtual clock (``infrastructure.clock``) on purpose, for demos; each move
+is audited.
 
 Refused unless ``PATHWAYS_ALLOW_TIME_TRAVEL=1``, and always in production: a moved clock fires
 statutory timers early or late.
@@ -14,10 +15,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from infrastructure import audit, clock
+from infrastructure.db import session_scope
+from infrastructure.settings import Settings
 from models.clock import ClockOffset
-from services import audit, clock
-from services.db import session_scope
-from services.settings import Settings
 
 BASIS = "PATHWAYS_ALLOW_TIME_TRAVEL=1 (demo or test clock)"
 

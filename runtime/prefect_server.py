@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
-from services.supervisor import Child, StopSignal
+from runtime.supervisor import Child, StopSignal
 
 EMBEDDED_STARTUP = timedelta(seconds=180)  # a first start migrates Prefect's own database
 EXTERNAL_STARTUP = timedelta(seconds=15)

@@ -12,9 +12,9 @@ from typing import Literal, get_args
 
 from sqlmodel import Session, col, select
 
+from infrastructure import audit
 from models import Notification
 from notifications.delivery import retry_dead
-from services import audit
 
 Status = Literal["pending", "sending", "delivered", "dead"]
 STATUSES: tuple[str, ...] = get_args(Status)

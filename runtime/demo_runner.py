@@ -1,4 +1,4 @@
-"""``python -m services.demo_runner``: seed the demo cases in a process of their own.
+"""``python -m runtime.demo_runner``: seed the demo cases in a process of their own.
 
 ``pathways serve`` runs this as a child rather than in its own process for two reasons.
 Ctrl-C must stop a seeding that plays dozens of real flow runs. And the runs must report to
@@ -8,11 +8,11 @@ this session's Prefect server, whose URL is only known after ``pathways`` has im
 
 from __future__ import annotations
 
+from infrastructure.db import get_engine
+from infrastructure.logging_setup import configure_logging
+from infrastructure.settings import get_settings
 from pathways.definitions import load_modules
-from services.db import get_engine
-from services.demo import seed_demo
-from services.logging_setup import configure_logging
-from services.settings import get_settings
+from runtime.demo import seed_demo
 
 
 def main() -> None:

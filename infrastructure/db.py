@@ -14,9 +14,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from services.settings import PROJECT_ROOT, get_settings
+from infrastructure.settings import PROJECT_ROOT, get_settings
 
-MIGRATIONS_DIR = PROJECT_ROOT / "models" / "migrations"
+MIGRATIONS_DIR = PROJECT_ROOT / "infrastructure" / "migrations"
 
 
 def _prepare_sqlite(engine: Engine) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from infrastructure.authority_config import authority_config
 from models import Authority, CaseAssignment, StaffMember
 from notifications.routes import email_route
 from pathways.roles import team_of_role
-from services.authority_config import authority_config
 
 Route = tuple[str, str]
 """(who the route stands for, Apprise URL)"""

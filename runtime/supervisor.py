@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from services.settings import PROJECT_ROOT
+from infrastructure.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from services.settings import get_settings
+from infrastructure.settings import get_settings
 
 AuthorityKind = Literal["district", "unitary"]
 

@@ -17,11 +17,11 @@ from pydantic import AwareDatetime, BaseModel, EmailStr
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
+from application.cases import load_case, snapshot_of
 from models import Authority, Case, CaseEvent, CaseStep, Decision, Notification, Person, Timer
 from pathways.definitions import get_definition
 from pathways.engine.definition import ANY_STEP, PathwayDefinition, TransitionSpec
 from pathways.engine.transitions import CaseSnapshot, Refusal, decide
-from services.cases import load_case, snapshot_of
 
 SIMPLE_TYPES: dict[Any, str] = {
     bool: "true/false",
@@ -285,7 +285,7 @@ def _linked(session: Session, case: Case) -> list[LinkedCase]:
 
 
 def case_view(session: Session, reference: str, now: datetime) -> CaseView:
-    """Raises services.cases.CaseNotFoundError for an unknown reference."""
+    """Raises application.cases.CaseNotFoundError for an unknown reference."""
     case = load_case(session, reference)
     case_id = case.id or 0
     definition = get_definition(case.pathway, case.definition_version)

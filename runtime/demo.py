@@ -1,6 +1,6 @@
 """Demo data for ``make run``: named staff and one 16/17 intake case per route.
 
-Every case is played through the real flows (``services.dispatch``) at past moments, in one
+Every case is played through the real flows (``flows.dispatch``) at past moments, in one
 chronological order across all cases, with the shared clock frozen at each moment: the served
 timer sweep then sees the same time as the step being recorded, so warnings, breaches and the
 looked-after rule fire when they would have. The clock is given back afterwards. Everyone in
@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from application.cases import EventRefusedError
+from application.staff import add_staff, assign_staff
+from flows.dispatch import record_step, start_case
 from flows.timer_sweep import timer_sweep
+from infrastructure import audit, clock
+from infrastructure.db import session_scope
 from models import AuditEvent, ClockOffset, StaffMember
 from pathways.calendar import add_months
-from services import audit, clock
-from services.cases import EventRefusedError
-from services.db import session_scope
-from services.dispatch import record_step, start_case
-from services.staff import add_staff, assign_staff
 
 PATHWAY = "youth-1617-intake"
 SEEDED = "demo.seeded"

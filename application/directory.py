@@ -19,12 +19,12 @@ from typing import Any, Literal, get_args
 
 from sqlmodel import Session, col, select
 
+from infrastructure import audit
+from infrastructure.authority_config import AuthorityConfig, UnknownAuthorityError, authority_config
+from infrastructure.settings import PROJECT_ROOT
 from models.directory import Authority
 from notifications.routes import email_route
 from pathways.directory_seed import OOH_SAME_AS_MAIN_GAP, SeedAuthority, parse_contacts
-from services import audit
-from services.authority_config import AuthorityConfig, UnknownAuthorityError, authority_config
-from services.settings import PROJECT_ROOT
 
 __all__ = [
     "SEED_PATH",

@@ -11,10 +11,10 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from application.cases import FollowUp
+from infrastructure.clock import system_now
+from infrastructure.db import session_scope
 from models import Case, CaseEvent
-from services.cases import FollowUp
-from services.clock import system_now
-from services.db import session_scope
 
 STALE_AFTER = timedelta(minutes=2)
 

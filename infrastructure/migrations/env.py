@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
-from services.db import make_engine
+from infrastructure.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -15,10 +15,7 @@ from typing import Any
 from prefect import tags
 from prefect.deployments import run_deployment
 
-from flows.pathway import flow_name, pathway_flow_for
-from pathways.engine.transitions import Refusal
-from services import clock
-from services.cases import (
+from application.cases import (
     Applied,
     EventRefusedError,
     Submitted,
@@ -26,9 +23,12 @@ from services.cases import (
     outcome_of,
     submit_event,
 )
-from services.db import get_engine, session_scope
-from services.inline_runs import inline_run_settings
-from services.settings import get_settings
+from flows.inline_runs import inline_run_settings
+from flows.pathway import flow_name, pathway_flow_for
+from infrastructure import clock
+from infrastructure.db import get_engine, session_scope
+from infrastructure.settings import get_settings
+from pathways.engine.transitions import Refusal
 
 
 def run_tags(pathway: str, case_ref: str) -> list[str]:

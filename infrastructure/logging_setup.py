@@ -15,14 +15,16 @@ BACKUP_COUNT = 5
 LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 # The top-level packages whose loggers are the application's own.
 APP_PACKAGES = (
+    "application",
     "cli",
     "dashboard",
     "deployments",
     "flows",
+    "infrastructure",
     "models",
     "notifications",
     "pathways",
-    "services",
+    "runtime",
     "simulation",
     "tasks",
 )

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from infrastructure.settings import get_settings
 from models import Case, CaseEvent, Notification, Timer
 from notifications.context import case_link, format_due, minimal_context
 from notifications.outbox import outbox_rows
+from notifications.recipients import RouteResolver
 from pathways.engine.definition import PathwayDefinition
 from pathways.engine.transitions import Plan
 from pathways.roles import team_of_role
-from services.recipients import RouteResolver
-from services.settings import get_settings
 
 TEAM_NAMES = {
     "lha": "Housing (LHA)",
