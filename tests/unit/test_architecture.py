@@ -142,7 +142,5 @@ def test_no_modules_import_each_other_in_a_loop() -> None:
         ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
     ],
 )
-def test_the_loop_finder_finds_loops(
-    graph: dict[str, set[str]], expected: list[list[str]]
-) -> None:
+def test_the_loop_finder_finds_loops(graph: dict[str, set[str]], expected: list[list[str]]) -> None:
     assert _cycles(graph) == expected
