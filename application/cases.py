@@ -335,6 +335,27 @@ FollowUp = tuple[str, str, int]
 
 
 @dataclass(frozen=True)
+class TimerOpened:
+    name: str
+    rule_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class TransitionSummary:
+    """What one applied event did, in terms an auditor reading Prefect's run history can use:
+    rule ids, step names, due times and route kinds, never a person or an address."""
+
+    transition: str
+    from_step: str
+    to_step: str
+    timers_opened: tuple[TimerOpened, ...] = ()
+    timers_closed: tuple[str, ...] = ()
+    notifications: tuple[str, ...] = ()
+    """The route kind of every message queued (lha, ics, case_staff, role:..., referrer)."""
+
+
+@dataclass(frozen=True)
 class Applied:
     case_reference: str
     event_id: int
@@ -343,6 +364,8 @@ class Applied:
     reason: str | None = None
     replay: bool = False
     follow_ups: list[FollowUp] = field(default_factory=list)
+    summary: TransitionSummary | None = None
+    """Set only when this call applied the event (not on a replay, a rejection or a read-back)."""
 
 
 def apply_event(session: Session, case_reference: str, event_id: int) -> Applied:
@@ -364,8 +387,10 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
     decision = decide(definition, snapshot_of(session, case), event.transition, event.role, payload)
     if isinstance(decision, Refusal):
         return _reject(session, case, event, decision)
-    follow_ups = _apply_plan(session, definition, case, event, decision)
-    return Applied(case.reference, event_id, "applied", case.state, follow_ups=follow_ups)
+    follow_ups, summary = _apply_plan(session, definition, case, event, decision)
+    return Applied(
+        case.reference, event_id, "applied", case.state, follow_ups=follow_ups, summary=summary
+    )
 
 
 def outcome_of(session: Session, case_reference: str, event_id: int) -> Applied:
@@ -409,7 +434,7 @@ def _reject(session: Session, case: Case, event: CaseEvent, refusal: Refusal) ->
 
 def _apply_plan(
     session: Session, definition: PathwayDefinition, case: Case, event: CaseEvent, plan: Plan
-) -> list[FollowUp]:
+) -> tuple[list[FollowUp], TransitionSummary]:
     at = event.occurred_at
     before = _case_state(case)
     case.state = plan.to_step
@@ -441,7 +466,7 @@ def _apply_plan(
     overrides = authority_config().authority(case.authority_id).rule_overrides
     close_timers(session, case, plan.timers_to_close, at)
     opened = open_timers(session, definition, case, plan, at, overrides)
-    queue_transition_notifications(session, definition, case, event, plan, opened)
+    route_kinds = queue_transition_notifications(session, definition, case, event, plan, opened)
     follow_ups = (
         [_open_linked_case(session, case, event, plan)] if plan.transition.opens_case else []
     )
@@ -465,7 +490,15 @@ def _apply_plan(
         at=at,
     )
     log.info("case %s: %s -> %s (event %s)", case.reference, plan.from_step, plan.to_step, event.id)
-    return follow_ups
+    summary = TransitionSummary(
+        transition=plan.transition.name,
+        from_step=plan.from_step,
+        to_step=plan.to_step,
+        timers_opened=tuple(TimerOpened(t.name, t.rule_id, t.due_at) for t in opened),
+        timers_closed=plan.timers_to_close,
+        notifications=tuple(route_kinds),
+    )
+    return follow_ups, summary
 
 
 def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Plan) -> FollowUp:

@@ -33,9 +33,10 @@ def queue_transition_notifications(
     event: CaseEvent,
     plan: Plan,
     opened: list[Timer],
-) -> int:
+) -> list[str]:
+    """Queues the transition's messages; returns the route kind of each one queued."""
     if not plan.notifications:
-        return 0
+        return []
     next_due = min(opened, key=lambda timer: timer.due_at, default=None)
     team = next_due.owner_team if next_due is not None else team_of_role(event.role)
     context = minimal_context(
@@ -66,4 +67,4 @@ def queue_transition_notifications(
     unique = list({row["idempotency_key"]: row for row in rows}.values())
     if unique:
         session.execute(insert(Notification), unique)
-    return len(unique)
+    return [str(row["recipient"]) for row in unique]
