@@ -14,14 +14,28 @@ from datetime import date, datetime
 from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import AwareDatetime, BaseModel, EmailStr
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
-from application.cases import load_case, snapshot_of
-from models import Authority, Case, CaseEvent, CaseStep, Decision, Notification, Person, Timer
+from application.cases import load_case, shared_with, snapshot_of
+from application.principals import Acting
+from models import (
+    Authority,
+    Case,
+    CaseEvent,
+    CaseShare,
+    CaseStep,
+    Decision,
+    Notification,
+    Person,
+    Timer,
+)
 from pathways.definitions import get_definition
 from pathways.engine.definition import ANY_STEP, PathwayDefinition, TransitionSpec
-from pathways.engine.transitions import CaseSnapshot, Refusal, decide
+from pathways.engine.snapshot import CaseSnapshot
+from pathways.engine.transitions import decide
+from pathways.principal import Actor, Principal, may_act_on
+from pathways.refusal import Refusal
 
 SIMPLE_TYPES: dict[Any, str] = {
     bool: "true/false",
@@ -118,15 +132,20 @@ def _availability(refusal: Refusal | None) -> str | None:
     return None  # not from this step (or the case is closed)
 
 
-def transitions_now(definition: PathwayDefinition, snapshot: CaseSnapshot) -> list[TransitionView]:
-    """The moves open from the case's current step, each as a role allowed to make it sees it.
+def transitions_now(
+    definition: PathwayDefinition, snapshot: CaseSnapshot, viewer: Acting
+) -> list[TransitionView]:
+    """The moves open from the case's current step, each as the viewer would see it in a role
+    allowed to make it (their own role where it is one of them).
 
     A guard needing input cannot be judged before the input exists, so such a move says
     "needs input"; a guard on the case's facts alone is judged now.
     """
     views = []
     for transition in definition.transitions:
-        decided = decide(definition, snapshot, transition.name, transition.roles[0], {})
+        role = viewer.role if viewer.role in transition.roles else transition.roles[0]
+        actor = Actor(viewer.username, role)
+        decided = decide(definition, snapshot, transition.name, actor, {})
         now = _availability(decided if isinstance(decided, Refusal) else None)
         if now is not None:
             views.append(_transition_view(transition, now))
@@ -284,9 +303,20 @@ def _linked(session: Session, case: Case) -> list[LinkedCase]:
     return linked
 
 
-def case_view(session: Session, reference: str, now: datetime) -> CaseView:
-    """Raises application.cases.CaseNotFoundError for an unknown reference."""
+def _visible(session: Session, viewer: Acting, reference: str) -> Case | Refusal:
+    """The case, if the viewer's authority owns it or it is shared with them; raises
+    application.cases.CaseNotFoundError for an unknown reference."""
     case = load_case(session, reference)
+    refused = may_act_on(viewer.principal, case.authority_id, shared_with(session, case))
+    return case if refused is None else refused
+
+
+def case_view(
+    session: Session, viewer: Acting, reference: str, now: datetime
+) -> CaseView | Refusal:
+    case = _visible(session, viewer, reference)
+    if isinstance(case, Refusal):
+        return case
     case_id = case.id or 0
     definition = get_definition(case.pathway, case.definition_version)
     authority = session.get(Authority, case.authority_id)
@@ -319,10 +349,14 @@ def case_view(session: Session, reference: str, now: datetime) -> CaseView:
     )
 
 
-def case_transitions_now(session: Session, reference: str) -> tuple[Case, list[TransitionView]]:
-    case = load_case(session, reference)
+def case_transitions_now(
+    session: Session, viewer: Acting, reference: str
+) -> tuple[Case, list[TransitionView]] | Refusal:
+    case = _visible(session, viewer, reference)
+    if isinstance(case, Refusal):
+        return case
     definition = get_definition(case.pathway, case.definition_version)
-    return case, transitions_now(definition, snapshot_of(session, case))
+    return case, transitions_now(definition, snapshot_of(session, case), viewer)
 
 
 @dataclass(frozen=True)
@@ -337,8 +371,13 @@ class CaseRow:
     next_due: datetime | None
 
 
-def _case_filters(status: str | None, authority_id: str | None) -> list[ColumnElement[bool]]:
-    filters = []
+def _case_filters(
+    viewer: Principal, status: str | None, authority_id: str | None
+) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = []
+    if not viewer.is_system:
+        shared = select(CaseShare.case_id).where(col(CaseShare.authority_id).in_(viewer.covers))
+        filters.append(or_(col(Case.authority_id).in_(viewer.covers), col(Case.id).in_(shared)))
     if status is not None:
         filters.append(col(Case.status) == status)
     if authority_id is not None:
@@ -347,18 +386,19 @@ def _case_filters(status: str | None, authority_id: str | None) -> list[ColumnEl
 
 
 def _running_timers(
-    session: Session, status: str | None, authority_id: str | None
+    session: Session, filters: list[ColumnElement[bool]]
 ) -> Iterator[tuple[int, str, datetime]]:
     statement = (
         select(Timer.case_id, Timer.status, Timer.due_at)
         .join(Case, col(Case.id) == col(Timer.case_id))
-        .where(col(Timer.status).in_(OPEN_TIMER_STATUSES), *_case_filters(status, authority_id))
+        .where(col(Timer.status).in_(OPEN_TIMER_STATUSES), *filters)
     )
     yield from session.exec(statement)
 
 
 def case_rows(
     session: Session,
+    viewer: Acting,
     now: datetime,
     *,
     status: str | None = None,
@@ -366,18 +406,18 @@ def case_rows(
     overdue_only: bool = False,
 ) -> list[CaseRow]:
     """One row per case, oldest first: its running timers reduced to how many are overdue
-    and when the next one that is not falls due. Two queries, however many cases."""
+    and when the next one that is not falls due. Two queries, however many cases. Only the
+    cases the viewer may see: their authorities' own, and those shared with them."""
+    filters = _case_filters(viewer.principal, status, authority_id)
     overdue: dict[int, int] = {}
     next_due: dict[int, datetime] = {}
-    for case_id, timer_status, due_at in _running_timers(session, status, authority_id):
+    for case_id, timer_status, due_at in _running_timers(session, filters):
         if is_overdue(timer_status, due_at, now):
             overdue[case_id] = overdue.get(case_id, 0) + 1
         elif case_id not in next_due or due_at < next_due[case_id]:
             next_due[case_id] = due_at
     cases = session.exec(
-        select(Case)
-        .where(*_case_filters(status, authority_id))
-        .order_by(col(Case.opened_at), col(Case.id))
+        select(Case).where(*filters).order_by(col(Case.opened_at), col(Case.id))
     ).all()
     rows = [
         CaseRow(

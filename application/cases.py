@@ -15,16 +15,31 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from application.principals import Acting, audit_refusal
 from application.timers import close_timers, open_timers
 from infrastructure import audit
 from infrastructure.authority_config import authority_config
-from models import Authority, Case, CaseEvent, CaseStep, ConsentRecord, Decision, Person, Timer
+from models import (
+    Authority,
+    Case,
+    CaseEvent,
+    CaseShare,
+    CaseStep,
+    ConsentRecord,
+    Decision,
+    Person,
+    Timer,
+)
 from notifications.messages import queue_transition_notifications
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition
 from pathways.engine.inputs import ConsentGiven, PersonDetails
-from pathways.engine.transitions import CaseSnapshot, Plan, Refusal, decide
+from pathways.engine.snapshot import CaseSnapshot, HistoryEntry
+from pathways.engine.transitions import Plan, decide
+from pathways.principal import Actor, may_act_on
 from pathways.references import new_case_reference
+from pathways.refusal import Refusal
+from pathways.roles import parse_role
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +64,60 @@ class Submitted:
     duplicate: bool = False
 
 
+def history_of(session: Session, case: Case) -> tuple[HistoryEntry, ...]:
+    """Every applied step, oldest first, with the decision it recorded (if any)."""
+    rows = session.exec(
+        select(CaseEvent, Decision.kind, Decision.outcome)
+        .outerjoin(Decision, col(Decision.event_id) == col(CaseEvent.id))
+        .where(CaseEvent.case_id == case.id, col(CaseEvent.status) == "applied")
+        .order_by(col(CaseEvent.id))
+    ).all()
+    return tuple(
+        HistoryEntry(
+            transition=event.transition,
+            actor=event.actor,
+            role=parse_role(event.role),
+            at=event.applied_at or event.occurred_at,
+            decision=kind,
+            outcome=outcome,
+        )
+        for event, kind, outcome in rows
+    )
+
+
 def snapshot_of(session: Session, case: Case) -> CaseSnapshot:
     open_names = session.exec(
         select(Timer.name).where(Timer.case_id == case.id, col(Timer.status) != "closed")
     ).all()
-    return CaseSnapshot(case.state, case.status, dict(case.facts), frozenset(open_names))
+    people = session.exec(
+        select(Person.relationship_to_case).where(Person.case_id == case.id)
+    ).all()
+    return CaseSnapshot(
+        case.state,
+        case.status,
+        dict(case.facts),
+        frozenset(open_names),
+        history=history_of(session, case),
+        people=frozenset(people),
+    )
+
+
+def shared_with(session: Session, case: Case) -> list[str]:
+    return list(
+        session.exec(select(CaseShare.authority_id).where(CaseShare.case_id == case.id)).all()
+    )
+
+
+def check_access(
+    session: Session, acting: Acting, case: Case, *, attempted: str, at: datetime | None
+) -> Refusal | None:
+    """Refuses, and audits, a principal acting on a case of an authority they do not cover."""
+    refusal = may_act_on(acting.principal, case.authority_id, shared_with(session, case))
+    if refusal is None:
+        return None
+    return audit_refusal(
+        session, acting, refusal, attempted=attempted, case_reference=case.reference, at=at
+    )
 
 
 def _case_state(case: Case) -> dict[str, Any]:
@@ -122,8 +186,7 @@ def _refuse_and_audit(
     session: Session,
     refusal: Refusal,
     *,
-    actor: str,
-    role: str,
+    actor: Actor,
     action: str,
     reference: str | None,
     at: datetime,
@@ -137,8 +200,8 @@ def _refuse_and_audit(
     if refusal.code in audited:
         audit.record(
             session,
-            actor=actor,
-            role=role,
+            actor=actor.username,
+            role=actor.role,
             action=f"{action}.{audited[refusal.code]}",
             case_reference=reference,
             after={"reason": refusal.reason, "code": refusal.code},
@@ -154,11 +217,9 @@ def open_case(
     pathway: str,
     authority_id: str,
     payload: Mapping[str, Any],
-    actor: str,
-    role: str,
+    acting: Acting,
     now: datetime,
     idempotency_key: str,
-    linked_case_id: int | None = None,
 ) -> Submitted | Refusal:
     """Checks the opening step, then writes the case, its people and the opening event."""
     definition = get_definition(pathway)
@@ -166,19 +227,23 @@ def open_case(
         return Refusal(
             "invalid_input", f"authority_id: unknown authority '{authority_id}'", "authority_id"
         )
+    other = may_act_on(acting.principal, authority_id)
+    if other is not None:
+        return audit_refusal(
+            session, acting, other, attempted=f"{pathway}.open", case_reference=None, at=now
+        )
     decision = decide(
         definition,
         CaseSnapshot(definition.initial_step),
         definition.opening_transition,
-        role,
+        acting.actor,
         payload,
     )
     if isinstance(decision, Refusal):
         return _refuse_and_audit(
             session,
             decision,
-            actor=actor,
-            role=role,
+            actor=acting.actor,
             action=f"{pathway}.open",
             reference=None,
             at=now,
@@ -191,11 +256,10 @@ def open_case(
         session,
         definition,
         authority_id=authority_id,
-        linked_case_id=linked_case_id,
+        linked_case_id=None,
         people=people,
         payload=stored_payload,
-        actor=actor,
-        role=role,
+        actor=acting.actor,
         idempotency_key=idempotency_key,
         at=now,
         audit_after={"authority": authority_id, "people": sorted(people)},
@@ -212,8 +276,7 @@ def _write_new_case(
     linked_case_id: int | None,
     people: Mapping[str, PersonDetails],
     payload: Mapping[str, Any],
-    actor: str,
-    role: str,
+    actor: Actor,
     idempotency_key: str,
     at: datetime,
     audit_after: dict[str, Any],
@@ -246,8 +309,8 @@ def _write_new_case(
         case_id=case.id or 0,
         transition=definition.opening_transition,
         payload=_jsonable(payload),
-        actor=actor,
-        role=role,
+        actor=actor.username,
+        role=actor.role,
         idempotency_key=idempotency_key,
         occurred_at=at,
     )
@@ -255,8 +318,8 @@ def _write_new_case(
     session.flush()
     audit.record(
         session,
-        actor=actor,
-        role=role,
+        actor=actor.username,
+        role=actor.role,
         action=f"{definition.name}.case.created",
         case_reference=case.reference,
         after={"pathway": definition.key, **audit_after},
@@ -289,13 +352,15 @@ def submit_event(
     case_reference: str,
     transition: str,
     payload: Mapping[str, Any],
-    actor: str,
-    role: str,
+    acting: Acting,
     now: datetime,
     idempotency_key: str,
 ) -> Submitted | Refusal:
     """Refuses a wrong move at once; otherwise writes the pending event for the flow to apply."""
     case = load_case(session, case_reference)
+    other = check_access(session, acting, case, attempted=f"{case.pathway}.{transition}", at=now)
+    if other is not None:
+        return other
     existing = session.exec(
         select(CaseEvent).where(
             CaseEvent.case_id == case.id, CaseEvent.idempotency_key == idempotency_key
@@ -304,13 +369,12 @@ def submit_event(
     if existing is not None:
         return Submitted(case.reference, case.pathway, existing.id or 0, duplicate=True)
     definition = get_definition(case.pathway, case.definition_version)
-    decision = decide(definition, snapshot_of(session, case), transition, role, payload)
+    decision = decide(definition, snapshot_of(session, case), transition, acting.actor, payload)
     if isinstance(decision, Refusal):
         return _refuse_and_audit(
             session,
             decision,
-            actor=actor,
-            role=role,
+            actor=acting.actor,
             action=f"{case.pathway}.{transition}",
             reference=case.reference,
             at=now,
@@ -320,8 +384,8 @@ def submit_event(
         case_id=case.id or 0,
         transition=transition,
         payload=stored_payload,
-        actor=actor,
-        role=role,
+        actor=acting.username,
+        role=acting.role,
         idempotency_key=idempotency_key,
         occurred_at=now,
     )
@@ -384,7 +448,8 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
         )
     definition = get_definition(case.pathway, case.definition_version)
     payload = _with_people(session, case, event.payload)
-    decision = decide(definition, snapshot_of(session, case), event.transition, event.role, payload)
+    actor = Actor(event.actor, parse_role(event.role))
+    decision = decide(definition, snapshot_of(session, case), event.transition, actor, payload)
     if isinstance(decision, Refusal):
         return _reject(session, case, event, decision)
     follow_ups, summary = _apply_plan(session, definition, case, event, decision)
@@ -525,8 +590,7 @@ def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Pl
         linked_case_id=source.id,
         people=people,
         payload=_with_person_markers(payload, people),
-        actor=event.actor,
-        role="system",
+        actor=Actor(event.actor, "system"),
         idempotency_key=f"linked-from:{source.reference}:{event.id}",
         at=event.occurred_at,
         audit_after={"linked_from": source.reference},

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -25,6 +25,8 @@ from infrastructure.settings import PROJECT_ROOT
 from models.directory import Authority
 from notifications.routes import email_route
 from pathways.directory_seed import OOH_SAME_AS_MAIN_GAP, SeedAuthority, parse_contacts
+from pathways.escalation import chain_levels
+from pathways.vocabulary import ChainName
 
 __all__ = [
     "SEED_PATH",
@@ -53,7 +55,7 @@ LHA_TOP_GAP = (
 LAST_VERIFIED_GAP = "no 'last verified' date in seed 002 (spec §9 issue 6)"
 NO_LHA_ROUTE_GAP = "no LHA team inbox: alerts to this LHA cannot be e-mailed (no route)"
 
-Team = Literal["lha", "ics", "ifd"]
+Team = ChainName
 
 # Fields the import owns and compares; the verification fields are handled separately.
 SEEDED_FIELDS = (
@@ -274,15 +276,9 @@ def get_authority(session: Session, authority_id: str) -> Authority:
 
 
 def escalation_chain(authority: Authority, team: Team) -> list[str]:
-    """The levels of one team's escalation chain, lowest first (spec §7).
+    """The levels of one team's escalation chain, lowest first (spec §7): what the sweep walks.
 
-    For the LHA the configured top level is appended; while it is unset (the seed text is cut
-    off) the chain ends at Service Manager and ``data_gaps`` says so.
+    While the LHA top level is unset (the seed text is cut off) the LHA chain ends at Service
+    Manager and ``data_gaps`` says so.
     """
-    if team not in get_args(Team):
-        raise ValueError(f"unknown team '{team}' (known: {', '.join(get_args(Team))})")
-    chains = authority.escalation_chains or {}
-    levels = [str(level) for level in chains.get(team) or []]
-    if team == "lha" and chains.get("lha_top"):
-        levels.append(str(chains["lha_top"]))
-    return levels
+    return chain_levels(authority.escalation_chains, team)

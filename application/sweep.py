@@ -1,16 +1,21 @@
-"""The timer sweep: claim due timers, fire each once, queue its alerts, all in one transaction.
+"""The timer sweep: claim due timers, fire each once, queue its alerts, all in one transaction;
+then run the events the firings created.
 
 Rows are claimed through the (status, next_fire_at) index, so the cost follows the number of
 due timers, not all open ones. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets two sweepers run
 side by side without firing a timer twice.
+
+``sweep`` is the one loop: the ``timer-sweep`` flow and the tests both call it. Running an
+event means running a Prefect flow, which this layer may not import, so the caller passes the
+dispatcher in (``flows.dispatch.run_pathway_event``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, update
@@ -18,19 +23,18 @@ from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from application.cases import FollowUp
+from application.recovery import stale_pending_events
 from application.timers import new_timer
 from infrastructure import audit
 from infrastructure.authority_config import authority_config
 from infrastructure.db import session_scope
-from infrastructure.settings import get_settings
 from models import Case, CaseEvent, Notification, Timer
-from notifications.context import case_link, format_due, minimal_context
-from notifications.messages import owning_team_label
-from notifications.outbox import outbox_rows
+from notifications.messages import message_rows
 from notifications.recipients import RouteResolver
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.engine.timers import Firing, TimerState, fire
+from pathways.escalation import chain_levels
 
 FIREABLE = ("open", "warned", "breached")
 EVENT_TITLES = {"warning": "due soon", "breach": "overdue", "escalation": "escalated"}
@@ -42,13 +46,18 @@ class SweepResult:
     by_kind: dict[str, int] = field(default_factory=dict)
     notifications: int = 0
     batches: int = 0
+    """Batches that claimed at least one timer."""
     follow_ups: list[FollowUp] = field(default_factory=list)
+    """Events the firings created (e.g. an on-breach transition), in firing order."""
+    events_run: int = 0
+    """Follow-ups plus events a crash left pending, run after the last batch."""
 
     def add(self, other: SweepResult) -> None:
         self.fired += other.fired
         self.notifications += other.notifications
         self.batches += other.batches
         self.follow_ups.extend(other.follow_ups)
+        self.events_run += other.events_run
         for kind, count in other.by_kind.items():
             self.by_kind[kind] = self.by_kind.get(kind, 0) + count
 
@@ -90,15 +99,6 @@ def _claim(session: Session, now: datetime, limit: int) -> Sequence[Row[Any]]:
     return session.execute(statement).all()
 
 
-def _chain(resolver: RouteResolver, authority_id: str, chain_name: str | None) -> list[str]:
-    if chain_name is None:
-        return []
-    chains = resolver.authority(authority_id).escalation_chains
-    levels = list(chains.get(chain_name, []))
-    top = chains.get(f"{chain_name}_top")
-    return [*levels, top] if top else levels
-
-
 def _recipients(spec: TimerSpec, firing: Firing, chain: list[str]) -> tuple[str, ...]:
     if firing.kind == "warning":
         return spec.notify_on_warning
@@ -110,7 +110,6 @@ def _recipients(spec: TimerSpec, firing: Firing, chain: list[str]) -> tuple[str,
 def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepResult:
     """One batch: at most ``limit`` due timers, committed together."""
     result = SweepResult(batches=1)
-    base_url = get_settings().base_url
     with session_scope(engine) as session:
         rows = _claim(session, now, limit)
         if not rows:
@@ -122,10 +121,18 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
         entries: list[audit.AuditEntry] = []
         next_occurrences: list[Timer] = []
         system_events: list[tuple[str, str, CaseEvent]] = []
+        # A batch holds thousands of timers on a handful of (authority, chain) pairs.
+        chains: dict[tuple[str, str], list[str]] = {}
         for row in rows:
             definition = _definition(row.pathway, row.definition_version)
             spec = definition.timers[row.name]
-            chain = _chain(resolver, row.authority_id, row.escalation_chain)
+            chain: list[str] = []
+            if row.escalation_chain is not None:
+                key = (row.authority_id, row.escalation_chain)
+                if key not in chains:
+                    stored = resolver.authority(row.authority_id).escalation_chains
+                    chains[key] = chain_levels(stored, row.escalation_chain)
+                chain = chains[key]
             firing = fire(
                 TimerState(
                     row.status,
@@ -158,28 +165,22 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                     "new_level": firing.escalation_level,
                 }
             )
-            context = minimal_context(
+            messages = message_rows(
+                resolver,
+                case_id=row.case_id,
                 case_reference=row.reference,
-                pathway=definition.title,
+                authority_id=row.authority_id,
+                facts=row.facts or {},
+                pathway_title=definition.title,
                 event=f"{spec.title}: {EVENT_TITLES[firing.kind]}",
-                due=format_due(row.due_at),
-                owning_team=owning_team_label(row.owner_team),
-                link=case_link(base_url, row.reference),
+                due=row.due_at,
+                owning_team=row.owner_team,
+                recipients=_recipients(spec, firing, chain),
+                template=f"timer_{firing.kind}",
+                key_prefix=f"timer:{row.id}:{firing.kind}:{firing.escalation_level}",
+                now=now,
             )
-            routes = resolver.routes(
-                row.case_id, row.authority_id, row.facts or {}, _recipients(spec, firing, chain)
-            )
-            notifications.extend(
-                outbox_rows(
-                    key_prefix=f"timer:{row.id}:{firing.kind}:{firing.escalation_level}",
-                    case_id=row.case_id,
-                    case_reference=row.reference,
-                    event_type=f"timer_{firing.kind}",
-                    context=context,
-                    routes=routes,
-                    now=now,
-                )
-            )
+            notifications.extend(messages)
             entries.append(
                 audit.AuditEntry(
                     actor="timer-sweep",
@@ -198,7 +199,7 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                         "status": firing.status,
                         "level": firing.escalation_level,
                         "due_at": row.due_at.isoformat(),
-                        "recipients": sorted({label for label, _ in routes}),
+                        "recipients": sorted({message["recipient"] for message in messages}),
                     },
                     basis=spec.rule,
                     at=now,
@@ -260,13 +261,43 @@ def _write(
     session.flush()
 
 
-def sweep(engine: Engine, now: datetime, batch_size: int = 5000) -> SweepResult:
-    """Fire every timer due at ``now``, batch by batch, until none is left."""
+RunEvent = Callable[[str, str, int], object]
+"""Runs one pending event, given (pathway, case reference, event id)."""
+FireBatch = Callable[[datetime, int], SweepResult]
+"""Fires one batch: (now, limit) -> what it did."""
+FindStale = Callable[[], list[FollowUp]]
+
+
+def sweep(
+    engine: Engine,
+    now: datetime,
+    run_event: RunEvent,
+    *,
+    batch_size: int = 5000,
+    max_batches: int | None = None,
+    fire_batch: FireBatch | None = None,
+    find_stale: FindStale | None = None,
+) -> SweepResult:
+    """Fire every timer due at ``now``, batch by batch, then run the events that created.
+
+    Batches go on until one claims nothing (or ``max_batches``): a late sweep walks a breached
+    timer up its chain one level per batch. Then each follow-up, and each event a crash left
+    pending, is run once through ``run_event``. ``fire_batch`` and ``find_stale`` default to
+    this engine's; the flow passes its tasks instead, so each batch shows as a task run.
+    """
+    fire_one = fire_batch or partial(fire_due_timers, engine)
+    stale = find_stale or partial(stale_pending_events, engine)
     total = SweepResult()
-    while True:
-        batch = fire_due_timers(engine, now, batch_size)
-        if batch.fired == 0 and batch.batches == 0:
-            return total
+    done = 0
+    while max_batches is None or done < max_batches:
+        batch = fire_one(now, batch_size)
+        done += 1
         total.add(batch)
-        if batch.fired == 0:
-            return total
+        if batch.batches == 0:
+            break
+    # A follow-up is pending until it runs, so it may also be found stale: run it once.
+    pending = list(dict.fromkeys([*total.follow_ups, *stale()]))
+    for pathway, case_reference, event_id in pending:
+        run_event(pathway, case_reference, event_id)
+    total.events_run = len(pending)
+    return total

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from infrastructure import audit, clock
 from infrastructure.db import session_scope
-from infrastructure.settings import Settings
+from infrastructure.settings import Environment, Settings
 from models.clock import ClockOffset
 
 BASIS = "PATHWAYS_ALLOW_TIME_TRAVEL=1 (demo or test clock)"
@@ -47,7 +47,7 @@ class ClockReading:
 
 
 def ensure_allowed(settings: Settings) -> None:
-    if settings.environment == "production" or not settings.allow_time_travel:
+    if settings.environment is Environment.PRODUCTION or not settings.allow_time_travel:
         raise TimeTravelRefusedError(
             "the clock moves only with PATHWAYS_ALLOW_TIME_TRAVEL=1, and never in production"
         )

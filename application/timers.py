@@ -66,7 +66,7 @@ def new_timer(
         name=spec.name,
         rule_id=spec.rule,
         citation=RULES[spec.rule].citation,
-        guards_step=", ".join(spec.closed_by),
+        closed_by=list(spec.closed_by),
         owner_team=spec.owner_team,
         started_at=schedule.started_at,
         warn_at=schedule.warn_at,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from benchmarks import delivery, event_latency, sweep_cost
+from benchmarks import delivery, event_latency, startup, sweep_cost
 from benchmarks.databases import BENCH_DIR, PostgresUnavailableError
 from benchmarks.report import Result, not_run, print_table, write_json
 from benchmarks.scale import Scale, from_env
@@ -48,6 +48,7 @@ def benchmarks(scale: Scale) -> list[Benchmark]:
         _sweep(scale, "postgres"),
         Benchmark("event latency", lambda: event_latency.run(scale), event_latency.RESULT_NAMES),
         Benchmark("delivery throughput", lambda: delivery.run(scale), delivery.RESULT_NAMES),
+        Benchmark("CLI start-up", lambda: startup.run(scale), startup.RESULT_NAMES),
     ]
 
 

@@ -34,9 +34,11 @@ from sqlalchemy.sql.selectable import Join, Select
 
 import application.sweep
 import infrastructure.audit
+import notifications.messages
 from benchmarks.databases import application_on, fresh_database
 from benchmarks.scale import from_env
 from benchmarks.seed import Band, Seeder
+from flows.dispatch import run_pathway_event
 from notifications.recipients import RouteResolver
 
 TIMERS_PER_CASE = 4
@@ -89,19 +91,19 @@ def _table_names(froms: Any) -> list[str]:
     return names
 
 
-# Function buckets, as (owner, attribute, bucket). The sweep module imported these names, so
-# they are replaced where the sweep looks them up.
+# Function buckets, as (owner, attribute, bucket). The sweep and message modules imported
+# these names, so they are replaced where those modules look them up.
 WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (application.sweep, "_claim", "claim query"),
     (RouteResolver, "preload_case_staff", "route resolution: case staff preload"),
-    (application.sweep, "_chain", "route resolution: escalation chain"),
+    (application.sweep, "chain_levels", "route resolution: escalation chain"),
     (RouteResolver, "routes", "route resolution: routes"),
     (application.sweep, "fire", "firing arithmetic (fire + escalation calendar)"),
-    (application.sweep, "minimal_context", "outbox rows: context"),
-    (application.sweep, "format_due", "outbox rows: format due/link/team"),
-    (application.sweep, "case_link", "outbox rows: format due/link/team"),
-    (application.sweep, "owning_team_label", "outbox rows: format due/link/team"),
-    (application.sweep, "outbox_rows", "outbox rows: build dicts (model_dump, route key)"),
+    (notifications.messages, "minimal_context", "outbox rows: context"),
+    (notifications.messages, "format_due", "outbox rows: format due/link/team"),
+    (notifications.messages, "case_link", "outbox rows: format due/link/team"),
+    (notifications.messages, "owning_team_label", "outbox rows: format due/link/team"),
+    (notifications.messages, "outbox_rows", "outbox rows: build dicts (model_dump, route key)"),
     (application.sweep, "new_timer", "next occurrence: build Timer"),
     (application.sweep, "_write", "write (timer UPDATE, outbox INSERT, new timers)"),
     (infrastructure.audit, "record_many", "audit (lock head, hash, insert)"),
@@ -260,7 +262,7 @@ def print_statements(console: Console, clock: Clock, band: Band) -> None:
 def profile(engine: Engine, band: Band, limit: int = 30) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
-    application.sweep.sweep(engine, band.sweep_at)
+    application.sweep.sweep(engine, band.sweep_at, run_pathway_event)
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -276,11 +278,11 @@ def run(backend: str, open_timers: int, due: int, console: Console) -> None:
             open_timers,
             [("warmup", 100), ("instrumented", due), ("cprofile", due)],
         )
-        application.sweep.sweep(engine, warmup.sweep_at)
+        application.sweep.sweep(engine, warmup.sweep_at, run_pathway_event)
         clock = Clock()
         with instrumented(engine, clock):
             started = time.perf_counter()
-            application.sweep.sweep(engine, measured_band.sweep_at)
+            application.sweep.sweep(engine, measured_band.sweep_at, run_pathway_event)
             total = time.perf_counter() - started
         console.print(f"[bold]{backend}[/bold], {open_timers:,} open timers")
         print_breakdown(console, breakdown(clock, total), total, measured_band)

@@ -32,6 +32,7 @@ from benchmarks.databases import application_on, fresh_database
 from benchmarks.report import Result, measured
 from benchmarks.scale import Scale
 from benchmarks.seed import Band, Seeder
+from flows.dispatch import run_pathway_event
 from infrastructure.db import make_engine, migrate
 from models import Timer
 
@@ -89,7 +90,7 @@ def _timed(action: Callable[[], object]) -> float:
 
 def timed_sweep(engine: Engine, band: Band) -> float:
     started = time.perf_counter()
-    outcome = sweep(engine, band.sweep_at)
+    outcome = sweep(engine, band.sweep_at, run_pathway_event)
     elapsed = time.perf_counter() - started
     if outcome.fired != band.count:
         raise SweepMismatchError(

@@ -1,10 +1,12 @@
 """``pathways case``: open cases, record steps and see where they stand, from the command line.
 
-Moves go through ``flows.dispatch`` (the same checks, events and flows as the dashboard), so
-Prefect is imported only inside ``open`` and ``record``. Exit codes: 2 for input the command
-cannot use (nothing is written), 3 when the role may not make the move, 4 when the rules refuse
-it now. Output may be pasted into a ticket, so it says which people are recorded on a case,
-never who they are.
+Every command here acts as a named member of staff (``--as``), resolved from the staff
+directory by the application layer, which also holds every rule: this module parses and prints.
+Moves run their pathway flow through ``flows.dispatch``, so Prefect is imported only inside
+``open`` and ``record``. Exit codes: 2 for input the command cannot use or a principal it
+refuses (nothing is written but the audited refusal), 3 when the role may not make the move,
+4 when the rules refuse it now. Output may be pasted into a ticket, so it says which people are
+recorded on a case, never who they are.
 """
 
 from __future__ import annotations
@@ -20,19 +22,11 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
-from application.case_views import (
-    CaseView,
-    TimerView,
-    TransitionView,
-    case_rows,
-    case_transitions_now,
-    case_view,
-    pathway_transitions,
-)
-from application.cases import CaseNotFoundError, EventRefusedError, load_case
+from application.case_commands import act_as, list_cases, show_case, steps_now
+from application.case_views import CaseView, TimerView, TransitionView, pathway_transitions
+from application.cases import Applied
+from application.principals import Acting
 from cli.common import FAILURE, console, fail, migrated_engine
 from infrastructure import clock
 from infrastructure.authority_config import (
@@ -40,17 +34,15 @@ from infrastructure.authority_config import (
     UnknownAuthorityError,
     authority_config,
 )
-from infrastructure.db import session_scope
-from models import Timer
 from pathways.definitions import UnknownPathwayError, get_definition, latest_definitions
 from pathways.engine.definition import PathwayDefinition
 from pathways.references import is_case_reference
+from pathways.refusal import Refusal
 from pathways.roles import ROLES
 
 FORBIDDEN = 3
 REFUSED_NOW = 4
 LONDON = ZoneInfo("Europe/London")
-ENQUIRY_TIME = "enquiry_received_at"
 CASE_STATUSES = ("open", "closed")
 
 case_app = typer.Typer(
@@ -60,10 +52,19 @@ case_app = typer.Typer(
 )
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-Actor = Annotated[str, typer.Option("--actor", metavar="NAME", help="Who records it (username).")]
-Role = Annotated[
+As = Annotated[
     str,
-    typer.Option("--role", metavar="ROLE", help="The role they act in, e.g. ics-social-worker."),
+    typer.Option(
+        "--as", metavar="USERNAME", help="The member of staff acting (their directory username)."
+    ),
+]
+Role = Annotated[
+    str | None,
+    typer.Option(
+        "--role",
+        metavar="ROLE",
+        help="Which of their roles they act in; needed only when they hold several.",
+    ),
 ]
 InputFile = Annotated[
     str | None,
@@ -106,16 +107,28 @@ def _check_authority(authority_id: str) -> None:
         fail(f"authority configuration: {broken}", FAILURE)
 
 
-def _check_role(role: str) -> None:
-    if role not in ROLES:
+def _check_role(role: str | None) -> None:
+    if role is not None and role not in ROLES:
         fail(f"--role: unknown role '{role}' (known: {', '.join(ROLES)})")
 
 
-def _check_actor(actor: str) -> str:
-    name = actor.strip()
+def _check_username(username: str) -> str:
+    name = username.strip()
     if not name or len(name) > 80 or not name.isprintable():
-        fail("--actor: give the username of who records it (1-80 printable characters)")
+        fail("--as: give the username of who acts (1-80 printable characters)")
     return name
+
+
+def _acting(
+    username: str, role: str | None, attempted: str, reference: str | None = None
+) -> Acting:
+    """The member of staff named, in the role chosen; a refusal (audited) exits 2."""
+    _check_role(role)
+    migrated_engine()
+    found = act_as(_check_username(username), role, attempted=attempted, case_reference=reference)
+    if isinstance(found, Refusal):
+        _refused(found)
+    return found
 
 
 def _read_input(path: str | None, inline: str | None) -> dict[str, Any]:
@@ -144,9 +157,12 @@ def _read_input(path: str | None, inline: str | None) -> dict[str, Any]:
     return payload
 
 
-def _refused(error: EventRefusedError) -> NoReturn:
-    refusal = error.refusal
+def _refused(refusal: Refusal) -> NoReturn:
     reason = _one_line(refusal.reason)
+    if refusal.about_the_principal:
+        fail(f"refused ({refusal.http_status}): {reason}")
+    if refusal.code == "not_found":
+        fail(reason.replace("case: ", "REF: ", 1).replace("pathway: ", "PATHWAY: ", 1))
     if refusal.code == "forbidden":
         typer.echo(f"refused ({refusal.http_status}): {reason}", err=True)
         raise typer.Exit(FORBIDDEN)
@@ -299,6 +315,13 @@ def steps_command(
             help="A pathway name (every step) or a case reference (the steps open to it now).",
         ),
     ],
+    username: Annotated[
+        str | None,
+        typer.Option(
+            "--as", metavar="USERNAME", help="With a case reference: who is looking (username)."
+        ),
+    ] = None,
+    role: Role = None,
     as_json: JsonFlag = False,
 ) -> None:
     if not is_case_reference(target.strip().upper()):
@@ -311,28 +334,32 @@ def steps_command(
         console().print(_transitions_table(title, views, for_case=False))
         return
     reference = _reference(target)
-    with session_scope(migrated_engine()) as session:
-        try:
-            case, views = case_transitions_now(session, reference)
-        except CaseNotFoundError as missing:
-            fail(f"REF: {missing}")
+    if username is None:
+        fail("--as: a case's open steps are shown to a member of staff: give --as USERNAME")
+    viewer = _acting(username, role, "case.steps", reference)
+    found = steps_now(viewer, reference)
+    if isinstance(found, Refusal):
+        _refused(found)
+    step, status, views = found
     if as_json:
-        _echo_json({"case": reference, "step": case.state, "status": case.status, "steps": views})
+        _echo_json({"case": reference, "step": step, "status": status, "steps": views})
         return
-    if case.status != "open":
-        typer.echo(f"{reference} is {case.status}: nothing more can be recorded on it")
+    if status != "open":
+        typer.echo(f"{reference} is {status}: nothing more can be recorded on it")
         return
-    title = f"{reference} at {case.state}: steps open now"
+    title = f"{reference} at {step}: steps open now"
     console().print(_transitions_table(title, views, for_case=True))
 
 
-def _running_timer_ids(engine: Engine, reference: str) -> set[int]:
-    with session_scope(engine) as session:
-        case = load_case(session, reference)
-        ids = session.exec(
-            select(Timer.id).where(Timer.case_id == case.id, col(Timer.status) != "closed")
-        ).all()
-    return {timer_id for timer_id in ids if timer_id is not None}
+def _viewed(viewer: Acting, reference: str) -> CaseView:
+    view = show_case(viewer, reference)
+    if isinstance(view, Refusal):
+        _refused(view)
+    return view
+
+
+def _running_timer_ids(view: CaseView) -> set[int]:
+    return {timer.id for timer in view.timers if timer.status != "closed"}
 
 
 def _print_after_move(view: CaseView, before: set[int]) -> None:
@@ -349,17 +376,17 @@ def _print_after_move(view: CaseView, before: set[int]) -> None:
         out.print(Text("timers closed: " + ", ".join(t.name for t in closed)))
 
 
-def _finish(engine: Engine, reference: str, status: str, reason: str | None) -> CaseView:
-    if status == "rejected":
+def _finish(viewer: Acting, applied: Applied | Refusal) -> tuple[Applied, CaseView]:
+    if isinstance(applied, Refusal):
+        _refused(applied)
+    if applied.status == "rejected":
         # The case moved on between the check and the run: the flow decided against it.
-        typer.echo(
-            f"refused: {_one_line(reason or 'the pathway rules refused the step')}", err=True
-        )
+        reason = _one_line(applied.reason or "the pathway rules refused the step")
+        typer.echo(f"refused: {reason}", err=True)
         raise typer.Exit(REFUSED_NOW)
-    if status == "pending":
-        typer.echo(f"{reference}: recorded; its pathway run has not finished yet")
-    with session_scope(engine) as session:
-        return case_view(session, reference, clock.now(engine))
+    if applied.status == "pending":
+        typer.echo(f"{applied.case_reference}: recorded; its pathway run has not finished yet")
+    return applied, _viewed(viewer, applied.case_reference)
 
 
 @case_app.command(
@@ -377,39 +404,31 @@ def open_command(
     authority: Annotated[
         str, typer.Option("--authority", metavar="ID", help="The LHA, e.g. dartford.")
     ],
-    actor: Actor,
-    role: Role,
+    username: As,
+    role: Role = None,
     input_file: InputFile = None,
     input_json: InputJson = None,
 ) -> None:
     definition = _definition(pathway)
     _check_authority(authority)
-    _check_role(role)
-    name = _check_actor(actor)
     if input_file is None and input_json is None:
         fail("--input: give the opening step's input with --input FILE.json or --input-json")
     payload = _read_input(input_file, input_json)
-    engine = migrated_engine()
-    now = clock.now(engine)
-    opening = definition.transition(definition.opening_transition)
-    model = opening.input_model if opening else None
-    if model is not None and ENQUIRY_TIME in model.model_fields and ENQUIRY_TIME not in payload:
-        payload[ENQUIRY_TIME] = now.isoformat()
+    who = _acting(username, role, f"{definition.name}.open")
     # Imported here so every other command starts without loading Prefect.
-    from flows.dispatch import start_case
+    from application.case_commands import start_case
+    from flows.dispatch import run_pathway_event
 
-    try:
-        applied = start_case(
+    _, view = _finish(
+        who,
+        start_case(
+            acting=who,
             pathway=definition.name,
             authority_id=authority,
             payload=payload,
-            actor=name,
-            role=role,
-            now=now,
-        )
-    except EventRefusedError as refused:
-        _refused(refused)
-    view = _finish(engine, applied.case_reference, applied.status, applied.reason)
+            runner=run_pathway_event,
+        ),
+    )
     console().print(
         Text(f"opened {view.reference}: {view.pathway} {view.version}, authority {authority}")
     )
@@ -424,30 +443,29 @@ def record_command(
     step: Annotated[
         str, typer.Argument(metavar="STEP", help="See `pathways case steps REF` for the choices.")
     ],
-    actor: Actor,
-    role: Role,
+    username: As,
+    role: Role = None,
     input_file: InputFile = None,
     input_json: InputJson = None,
 ) -> None:
     """Record a step on a case (its input, if the step takes one, as JSON)."""
     reference = _reference(reference)
-    _check_role(role)
-    name = _check_actor(actor)
     payload = _read_input(input_file, input_json)
-    engine = migrated_engine()
-    try:
-        before = _running_timer_ids(engine, reference)
-    except CaseNotFoundError as missing:
-        fail(f"REF: {missing}")
-    from flows.dispatch import record_step
+    who = _acting(username, role, f"case.{step}", reference)
+    before = _running_timer_ids(_viewed(who, reference))
+    from application.case_commands import record_step
+    from flows.dispatch import run_pathway_event
 
-    try:
-        applied = record_step(
-            case_reference=reference, transition=step, payload=payload, actor=name, role=role
-        )
-    except EventRefusedError as refused:
-        _refused(refused)
-    view = _finish(engine, reference, applied.status, applied.reason)
+    applied, view = _finish(
+        who,
+        record_step(
+            acting=who,
+            case_reference=reference,
+            transition=step,
+            payload=payload,
+            runner=run_pathway_event,
+        ),
+    )
     title = next((s.title for s in reversed(view.steps) if s.transition == step), step)
     console().print(Text(f"recorded on {reference}: {title}"))
     _print_after_move(view, before)
@@ -462,16 +480,13 @@ def record_command(
 )
 def show_command(
     reference: Annotated[str, typer.Argument(metavar="REF", help="e.g. JP-7K3Q-9D2F.")],
+    username: As,
+    role: Role = None,
     as_json: JsonFlag = False,
 ) -> None:
     reference = _reference(reference)
-    engine = migrated_engine()
-    now = clock.now(engine)
-    with session_scope(engine) as session:
-        try:
-            view = case_view(session, reference, now)
-        except CaseNotFoundError as missing:
-            fail(f"REF: {missing}")
+    view = _viewed(_acting(username, role, "case.show", reference), reference)
+    now = clock.now(migrated_engine())
     if as_json:
         _echo_json({**asdict(view), "overdue": view.overdue, "as_of": now})
         return
@@ -490,17 +505,18 @@ def list_command(
     authority: Annotated[
         str | None, typer.Option("--authority", metavar="ID", help="Only this LHA's cases.")
     ] = None,
+    username: As = "",
+    role: Role = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """One row per case, oldest first: its step, outcome, overdue timers and next due time."""
+    """One row per case the member of staff may see, oldest first: its step, outcome, overdue
+    timers and next due time."""
     if status is not None and status not in CASE_STATUSES:
         fail(f"--status: '{status}' is not one of {', '.join(CASE_STATUSES)}")
     if authority is not None:
         _check_authority(authority)
-    engine = migrated_engine()
-    now = clock.now(engine)
-    with session_scope(engine) as session:
-        rows = case_rows(session, now, status=status, authority_id=authority, overdue_only=overdue)
+    viewer = _acting(username, role, "case.list")
+    now, rows = list_cases(viewer, status=status, authority_id=authority, overdue_only=overdue)
     if as_json:
         _echo_json(rows)
         return

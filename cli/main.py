@@ -1,34 +1,125 @@
-"""The ``pathways`` command line."""
+"""The ``pathways`` command line.
+
+A command's module is imported only when that command runs (help imports them all, to show
+their help): the flow commands load Prefect and the database commands SQLAlchemy and Alembic,
+and ``pathways deadline`` should wait for neither.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
+
 import typer
+from typer.core import TyperGroup
+from typer.main import get_group
 
-from cli import audit, cases, clock, deadline, directory, notifications, ops, serve, simulate
 from infrastructure.logging_setup import configure_logging
-from infrastructure.settings import get_settings
-from pathways.definitions import load_modules
+from infrastructure.settings import SettingsError, get_settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Joint Protocol Pathways")
-deadline.register(app)
-directory.register(app)
-audit.register(app)
-simulate.register(app)
-serve.register(app)
-notifications.register(app)
-clock.register(app)
-ops.register(app)
-cases.register(app)
+if TYPE_CHECKING:
+    from typer._click import Command, Context
+
+# Command -> the module whose ``register(app)`` adds it. Help lists them in this order (single
+# commands first, then groups, as Typer orders them).
+COMMAND_MODULES: dict[str, str] = {
+    "deadline": "cli.deadline",
+    "simulate": "cli.simulate",
+    "serve": "cli.serve",
+    "migrate": "cli.ops",
+    "sweep": "cli.ops",
+    "deliver": "cli.ops",
+    "directory": "cli.directory",
+    "audit": "cli.audit",
+    "notifications": "cli.notifications",
+    "clock": "cli.clock",
+    "case": "cli.cases",
+}
+
+
+def commands_of(module_name: str) -> dict[str, Command]:
+    """The commands ``module_name``'s ``register(app)`` adds, built as the app would build them."""
+    holder = typer.Typer()
+    importlib.import_module(module_name).register(holder)
+    return dict(get_group(holder).commands)
+
+
+class _LazyCommands(MutableMapping[str, "Command"]):
+    """The group's commands, each built from its module on first look-up.
+
+    The names are known without importing anything, so a mistyped command still gets its
+    "Did you mean" suggestion for free.
+    """
+
+    def __init__(self, modules: Mapping[str, str], loaded: Mapping[str, Command]) -> None:
+        self._modules = dict(modules)
+        self._loaded = dict(loaded)
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self._loaded:
+            module = self._modules[name]
+            self._loaded.update(commands_of(module))
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self._modules.pop(name, None)
+        self._loaded.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules or name in self._loaded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._modules, *self._loaded]))
+
+    def __len__(self) -> int:
+        return len(self._modules.keys() | self._loaded.keys())
+
+
+class LazyGroup(TyperGroup):
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands(COMMAND_MODULES, self.commands)
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        # Typer's own version reads every value, which would import every module.
+        return list(self.commands)
+
+
+app = typer.Typer(
+    cls=LazyGroup, no_args_is_help=True, add_completion=False, help="Joint Protocol Pathways"
+)
+
+
+@app.callback()
+def _root() -> None:
+    # Typer builds a group only for an app with a callback or registered commands, and this
+    # one registers its commands lazily.
+    pass
 
 
 def main() -> None:
-    configure_logging(get_settings().log_dir)
-    # Extra definitions (e.g. the test-only example pathway) register themselves on import.
     try:
-        load_modules(get_settings().definition_modules)
-    except ImportError as error:
-        typer.echo(f"error: PATHWAYS_DEFINITION_MODULES: {error}", err=True)
-        raise SystemExit(2) from error
+        settings = get_settings()
+    except SettingsError as error:
+        for line in str(error).splitlines():
+            typer.echo(f"error: {line}", err=True)
+        raise SystemExit(2) from None
+    configure_logging(settings.log_dir)
+    if settings.definition_modules:
+        # Extra definitions (e.g. the test-only example pathway) register themselves on import.
+        from pathways.definitions import load_modules
+
+        try:
+            load_modules(settings.definition_modules)
+        except ImportError as error:
+            typer.echo(f"error: PATHWAYS_DEFINITION_MODULES: {error}", err=True)
+            raise SystemExit(2) from error
     app()
 
 

@@ -7,15 +7,11 @@ module-level name a worker could import. A worker loads ``deployments.entrypoint
 
 from __future__ import annotations
 
-from typing import Any
-
-from prefect import Flow
-
 from deployments.declarations import pathway_names
-from flows.pathway import flow_name, pathway_flow_for
+from flows.pathway import PathwayFlow, flow_name, pathway_flow_for
 
 
-def __getattr__(name: str) -> Flow[[str, int], dict[str, Any]]:
+def __getattr__(name: str) -> PathwayFlow:
     for pathway in pathway_names():
         if flow_name(pathway) == name:
             return pathway_flow_for(pathway)

@@ -31,11 +31,18 @@ class EscalationDefaults(BaseModel):
     lha_top: str | None = None
 
 
+class TeamConfig(BaseModel):
+    """A children's services team and the districts whose cases its staff act on."""
+
+    covers: list[str] = Field(min_length=1)
+
+
 class ChildrenServicesConfig(BaseModel):
     name: str
     ics_routes: list[str] = Field(default_factory=list)
     ifd_routes: list[str] = Field(default_factory=list)
     ooh_routes: list[str] = Field(default_factory=list)
+    teams: dict[str, TeamConfig] = Field(default_factory=dict)
 
 
 class AuthorityOverrides(BaseModel):
@@ -62,6 +69,13 @@ class AuthorityConfig(BaseModel):
         except KeyError:
             raise UnknownAuthorityError(authority_id, list(self.authorities)) from None
 
+    def team(self, name: str) -> TeamConfig | None:
+        """A configured children's services team, whichever authority runs it."""
+        for services in self.children_services.values():
+            if name in services.teams:
+                return services.teams[name]
+        return None
+
     def lha_escalation_chain(self, authority_id: str) -> tuple[list[str], str | None]:
         """The LHA chain for an authority and its top level (None = DATA GAP, spec §7)."""
         entry = self.authority(authority_id)
@@ -77,6 +91,14 @@ def parse_authority_config(raw: object, source: str) -> AuthorityConfig:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise AuthorityConfigError(f"{source}: {where}: {first['msg']}") from exc
+    for services_id, services in config.children_services.items():
+        for team_name, team in services.teams.items():
+            unknown = [district for district in team.covers if district not in config.authorities]
+            if unknown:
+                raise AuthorityConfigError(
+                    f"{source}: children_services.{services_id}.teams.{team_name}.covers: "
+                    f"unknown authority '{unknown[0]}'"
+                )
     for authority_id, entry in config.authorities.items():
         if entry.children_services not in config.children_services:
             raise AuthorityConfigError(

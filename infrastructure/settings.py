@@ -2,27 +2,79 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = PROJECT_ROOT / "var"
+ENV_PREFIX = "PATHWAYS_"
+MIN_SECRET_LENGTH = 32
+# Values copied from a template or a README rather than chosen: refused in production.
+PLACEHOLDERS = frozenset({"changeme", "change-me", "change_me", "secret", "password"})
+PLACEHOLDER_PARTS = ("example", "changeme", "change-me", "change_me", "placeholder")
+# Apprise takes an SMTP password in the query as well as before the host.
+PASSWORD_QUERY_KEYS = ("pass", "password")
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """Configuration the application refuses to start with: one line per variable, naming
+    it and never showing its value."""
+
+
+def is_placeholder(value: str) -> bool:
+    lowered = value.strip().lower()
+    return lowered in PLACEHOLDERS or any(part in lowered for part in PLACEHOLDER_PARTS)
+
+
+def _url_passwords(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+        passwords = [parts.password] if parts.password else []
+    except ValueError:  # not a URL at all; the code that opens it says so
+        return []
+    query = parse_qs(parts.query)
+    passwords += [value for key in PASSWORD_QUERY_KEYS for value in query.get(key, [])]
+    return [unquote(password) for password in passwords]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PATHWAYS_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        extra="ignore",
+        # A refused URL or secret must not reach a log or a terminal through the error.
+        hide_input_in_errors=True,
+    )
 
-    environment: str = Field(default="development", description="development | test | production")
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="production refuses time travel and placeholder or missing secrets",
+    )
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'pathways.db'}")
     authority_config: Path = Field(default=PROJECT_ROOT / "config" / "authorities.yaml")
     base_url: str = Field(default="http://127.0.0.1:8080")
     smtp_url: str = Field(
         default="mailto://127.0.0.1:1025?from=pathways@localhost&mode=insecure",
         description="Apprise URL prefix of the SMTP relay; team addresses are appended as 'to='.",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        # Checked even when unset: production must not start without one.
+        validate_default=True,
+        description="signs dashboard sessions; required in production",
     )
     dispatch: Literal["inline", "deployment"] = Field(
         default="inline", description="run pathway flows in this process, or via the deployment"
@@ -47,7 +99,64 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    # These read ``environment`` from info.data, which holds only the fields declared above
+    # the one being checked: ``environment`` stays first.
+    @field_validator("database_url", "smtp_url")
+    @classmethod
+    def _no_placeholder_password(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("environment") is Environment.PRODUCTION and any(
+            is_placeholder(password) for password in _url_passwords(value)
+        ):
+            raise ValueError("the URL's password is a placeholder; production needs the real one")
+        return value
+
+    @field_validator("session_secret")
+    @classmethod
+    def _real_secret_in_production(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if info.data.get("environment") is not Environment.PRODUCTION:
+            return value
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if not secret:
+            raise ValueError(
+                f"must be set in production (at least {MIN_SECRET_LENGTH} random characters)"
+            )
+        if is_placeholder(secret):
+            raise ValueError("is a placeholder; production needs a randomly generated secret")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters in production")
+        return value
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    return f"{ENV_PREFIX}{str(location[0]).upper()}" if location else "settings"
+
+
+def _problem(error: ErrorDetails) -> str:
+    context = error.get("ctx") or {}
+    if error["type"] == "value_error" and "error" in context:
+        return str(context["error"])
+    if error["type"] in ("enum", "literal_error") and "expected" in context:
+        # A choice is not secret, and naming the value read shows a typo at once.
+        return f"'{error['input']}' is not one of {context['expected']}"
+    return str(error["msg"])
+
+
+def describe(invalid: ValidationError) -> str:
+    """One line per refused variable, e.g. ``PATHWAYS_ENVIRONMENT: 'prod' is not one of ...``."""
+    return "\n".join(f"{_variable(error['loc'])}: {_problem(error)}" for error in invalid.errors())
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings, or a SettingsError whose text is safe to print."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as invalid:
+        # Not chained: the original's repr is no use to an operator and holds the same lines.
+        raise SettingsError(describe(invalid)) from None
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

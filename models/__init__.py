@@ -5,13 +5,14 @@ from models.case import (
     Case,
     CaseAssignment,
     CaseEvent,
+    CaseShare,
     CaseStep,
     ConsentRecord,
     Decision,
     Person,
 )
 from models.clock import ClockOffset
-from models.directory import Authority, StaffMember
+from models.directory import Authority, StaffMember, StaffRole
 from models.outbox import Notification
 from models.timer import Timer
 
@@ -22,6 +23,7 @@ __all__ = [
     "Case",
     "CaseAssignment",
     "CaseEvent",
+    "CaseShare",
     "CaseStep",
     "ClockOffset",
     "ConsentRecord",
@@ -29,5 +31,6 @@ __all__ = [
     "Notification",
     "Person",
     "StaffMember",
+    "StaffRole",
     "Timer",
 ]

@@ -10,19 +10,23 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
+from models.checks import one_of
 from models.types import JSONColumn, UTCDateTime, utcnow
+from pathways.vocabulary import CaseStatus, EventStatus, StepStatus
 
 
 class Case(SQLModel, table=True):
+    __table_args__ = (one_of("status", CaseStatus, "ck_case_status"),)
+
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, index=True, max_length=16)
     pathway: str = Field(index=True, max_length=40)
     definition_version: str = Field(max_length=20)
     authority_id: str = Field(foreign_key="authority.id", index=True)
     state: str = Field(max_length=60)
-    status: str = Field(default="open", index=True, max_length=12)
+    status: CaseStatus = Field(default="open", index=True, sa_type=AutoString(length=12))
     outcome_code: str | None = Field(default=None, max_length=40)
     duty_outcome: str | None = Field(default=None, max_length=60)
     linked_case_id: int | None = Field(default=None, foreign_key="case.id")
@@ -65,6 +69,7 @@ class CaseEvent(SQLModel, table=True):
         UniqueConstraint("case_id", "idempotency_key"),
         # Recovery finds events left pending by a crash between writing and running them.
         Index("ix_caseevent_status_recorded_at", "status", "recorded_at"),
+        one_of("status", EventStatus, "ck_caseevent_status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -74,7 +79,7 @@ class CaseEvent(SQLModel, table=True):
     actor: str
     role: str
     idempotency_key: str = Field(max_length=80)
-    status: str = Field(default="pending", max_length=12, description="pending|applied|rejected")
+    status: EventStatus = Field(default="pending", sa_type=AutoString(length=12))
     rejection_reason: str | None = None
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     recorded_at: datetime = Field(
@@ -86,12 +91,15 @@ class CaseEvent(SQLModel, table=True):
 class CaseStep(SQLModel, table=True):
     """A step of the protocol as it was opened and done on one case."""
 
-    __table_args__ = (Index("ix_casestep_case_status", "case_id", "status"),)
+    __table_args__ = (
+        Index("ix_casestep_case_status", "case_id", "status"),
+        one_of("status", StepStatus, "ck_casestep_status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id")
     step: str = Field(max_length=60)
-    status: str = Field(default="open", max_length=12, description="open|done|cancelled")
+    status: StepStatus = Field(default="open", sa_type=AutoString(length=12))
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_by: str | None = None
@@ -122,3 +130,17 @@ class CaseAssignment(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     staff_id: int = Field(foreign_key="staffmember.id")
     case_role: str = Field(max_length=60)
+
+
+class CaseShare(SQLModel, table=True):
+    """Another authority this case is shared with under the protocol, and why: its staff may
+    then act on it (a cross-district referral, or a placement in their district)."""
+
+    __table_args__ = (UniqueConstraint("case_id", "authority_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    authority_id: str = Field(foreign_key="authority.id", max_length=40)
+    reason: str = Field(max_length=60, description="placement, cross_district_referral, ...")
+    shared_by: str
+    shared_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.types import JSONColumn
@@ -33,13 +34,28 @@ class Authority(SQLModel, table=True):
 
 
 class StaffMember(SQLModel, table=True):
-    """A named member of staff who can be given a case and receives its alerts."""
+    """A named member of staff: who signs in, acts on cases and receives their alerts."""
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True, max_length=80)
     display_name: str
     email: str
-    role: str = Field(index=True)
     authority_id: str | None = Field(default=None, foreign_key="authority.id")
-    team: str = Field(description="lha or ics")
+    team: str = Field(description="the agency: lha or ics")
+    team_name: str | None = Field(
+        default=None,
+        max_length=60,
+        description="a children's services team in config/authorities.yaml, whose districts "
+        "this person covers",
+    )
     active: bool = True
+
+
+class StaffRole(SQLModel, table=True):
+    """A role one member of staff holds (a Director may also be a team manager)."""
+
+    __table_args__ = (UniqueConstraint("staff_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staffmember.id", index=True)
+    role: str = Field(index=True, max_length=60)

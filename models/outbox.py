@@ -8,13 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
+from models.checks import one_of
 from models.types import JSONColumn, UTCDateTime, utcnow
+from pathways.vocabulary import NotificationStatus
 
 
 class Notification(SQLModel, table=True):
-    __table_args__ = (Index("ix_notification_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_status_next_attempt", "status", "next_attempt_at"),
+        one_of("status", NotificationStatus, "ck_notification_status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, max_length=160)
@@ -24,9 +29,7 @@ class Notification(SQLModel, table=True):
     context: dict[str, str | None] = Field(default_factory=dict, sa_type=JSONColumn)
     recipient: str = Field(max_length=80, description="who the route stands for, e.g. 'lha'")
     route: str = Field(description="an Apprise URL")
-    status: str = Field(
-        default="pending", max_length=12, description="pending|sending|delivered|dead"
-    )
+    status: NotificationStatus = Field(default="pending", sa_type=AutoString(length=12))
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_error: str | None = None

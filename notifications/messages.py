@@ -1,6 +1,15 @@
-"""Turns a transition's notification specs into outbox rows for the case's routes."""
+"""What a message says and to whom: the one builder of notification outbox rows.
+
+A transition's notifications and a timer's firings both say the same six things (spec §6):
+the case reference, pathway, event wording, due time, owning team and link. ``message_rows``
+assembles them and resolves the recipients, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -26,6 +35,46 @@ def owning_team_label(team: str) -> str:
     return TEAM_NAMES.get(team, team)
 
 
+def message_rows(
+    resolver: RouteResolver,
+    *,
+    case_id: int | None,
+    case_reference: str,
+    authority_id: str,
+    facts: Mapping[str, Any],
+    pathway_title: str,
+    event: str,
+    due: datetime | None,
+    owning_team: str,
+    recipients: Iterable[str],
+    template: str,
+    key_prefix: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Outbox row values for one message to every route the recipients resolve to.
+
+    Each row's ``recipient`` is the recipient key the route stands for. No query of its own:
+    the resolver caches what it looks up, so a sweep builds thousands of rows with one.
+    """
+    context = minimal_context(
+        case_reference=case_reference,
+        pathway=pathway_title,
+        event=event,
+        due=format_due(due),
+        owning_team=owning_team_label(owning_team),
+        link=case_link(get_settings().base_url, case_reference),
+    )
+    return outbox_rows(
+        key_prefix=key_prefix,
+        case_id=case_id,
+        case_reference=case_reference,
+        event_type=template,
+        context=context,
+        routes=resolver.routes(case_id or 0, authority_id, facts, recipients),
+        now=now,
+    )
+
+
 def queue_transition_notifications(
     session: Session,
     definition: PathwayDefinition,
@@ -39,27 +88,23 @@ def queue_transition_notifications(
         return []
     next_due = min(opened, key=lambda timer: timer.due_at, default=None)
     team = next_due.owner_team if next_due is not None else team_of_role(event.role)
-    context = minimal_context(
-        case_reference=case.reference,
-        pathway=definition.title,
-        event=plan.transition.title,
-        due=format_due(next_due.due_at if next_due is not None else None),
-        owning_team=owning_team_label(team),
-        link=case_link(get_settings().base_url, case.reference),
-    )
     resolver = RouteResolver(session)
     rows = []
     for spec in plan.notifications:
-        routes = resolver.routes(case.id or 0, case.authority_id, case.facts, spec.to)
-        said = context if spec.event is None else {**context, "event": spec.event}
         rows.extend(
-            outbox_rows(
-                key_prefix=f"event:{event.id}",
+            message_rows(
+                resolver,
                 case_id=case.id,
                 case_reference=case.reference,
-                event_type=spec.template,
-                context=said,
-                routes=routes,
+                authority_id=case.authority_id,
+                facts=case.facts,
+                pathway_title=definition.title,
+                event=plan.transition.title if spec.event is None else spec.event,
+                due=next_due.due_at if next_due is not None else None,
+                owning_team=team,
+                recipients=spec.to,
+                template=spec.template,
+                key_prefix=f"event:{event.id}",
                 now=event.occurred_at,
             )
         )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from infrastructure.authority_config import authority_config
-from models import Authority, CaseAssignment, StaffMember
+from models import Authority, CaseAssignment, StaffMember, StaffRole
 from notifications.routes import email_route
 from pathways.roles import team_of_role
 
@@ -66,8 +66,10 @@ class RouteResolver:
         key = (authority_id, role)
         if key not in self._role_routes:
             emails = self._session.exec(
-                select(StaffMember.email).where(
-                    StaffMember.role == role,
+                select(StaffMember.email)
+                .join(StaffRole, col(StaffRole.staff_id) == col(StaffMember.id))
+                .where(
+                    StaffRole.role == role,
                     StaffMember.authority_id == authority_id,
                     col(StaffMember.active).is_(True),
                 )

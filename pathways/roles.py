@@ -1,11 +1,42 @@
-"""The roles of spec §0.3. Steps and sign-offs name the roles that may perform them."""
+"""The roles of spec §0.3. Steps and sign-offs name the roles that may perform them.
+
+``Role`` is a closed vocabulary, so mypy catches a misspelt role in a definition, and each role
+belongs to one service: housing (the LHA) or children's services (ICS, Early Help, the IFD).
+"""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal, get_args
 
-ROLES: Final[dict[str, str]] = {
+Role = Literal[
     # Local housing authority
+    "lha-housing-officer",
+    "lha-senior-officer",
+    "lha-safeguarding-lead",
+    "lha-service-manager",
+    "housing-director",
+    "lha-reviewing-officer",
+    "lha-second-authorising-officer",
+    # Integrated Children's Services
+    "ics-social-worker",
+    "early-help-practitioner",
+    "early-help-unit-lead",
+    "ics-team-manager",
+    "ics-service-manager",
+    "ics-assistant-director",
+    "personal-adviser",
+    "independent-reviewing-officer",
+    "ifd-triage-worker",
+    "ifd-team-manager",
+    "ifd-service-manager",
+    # Product roles
+    "coordinator",
+    "auditor",
+    "system",
+]
+Service = Literal["housing", "childrens", "product"]
+
+ROLES: Final[dict[Role, str]] = {
     "lha-housing-officer": "LHA Housing Officer",
     "lha-senior-officer": "LHA Senior Officer",
     "lha-safeguarding-lead": "LHA Safeguarding Lead",
@@ -13,7 +44,6 @@ ROLES: Final[dict[str, str]] = {
     "housing-director": "Head of Housing / Housing Director or AD",
     "lha-reviewing-officer": "s.202 Reviewing Officer",
     "lha-second-authorising-officer": "Second Authorising Officer (s.193B)",
-    # Integrated Children's Services
     "ics-social-worker": "ICS Social Worker",
     "early-help-practitioner": "Early Help practitioner",
     "early-help-unit-lead": "Early Help Unit Lead",
@@ -25,23 +55,30 @@ ROLES: Final[dict[str, str]] = {
     "ifd-triage-worker": "Integrated Front Door triage worker",
     "ifd-team-manager": "Integrated Front Door Team Manager",
     "ifd-service-manager": "Integrated Front Door Service Manager",
-    # Product roles
     "coordinator": "Pathway coordinator",
     "auditor": "Auditor (read only)",
     "system": "The system (timers, imports)",
 }
+assert set(ROLES) == set(get_args(Role)), "every role has a title"
+
+SYSTEM_ROLE: Final[Role] = "system"
 
 LHA_ROLES: Final = frozenset(r for r in ROLES if r.startswith("lha-") or r == "housing-director")
-ICS_ROLES: Final = frozenset(
-    r
-    for r in ROLES
-    if r.startswith(("ics-", "early-help", "ifd-"))
-    or r
-    in {
-        "personal-adviser",
-        "independent-reviewing-officer",
-    }
-)
+PRODUCT_ROLES: Final = frozenset({"coordinator", "auditor", "system"})
+ICS_ROLES: Final = frozenset(ROLES) - LHA_ROLES - PRODUCT_ROLES
+
+
+def is_role(value: str) -> bool:
+    return value in ROLES
+
+
+def service_of(role: Role) -> Service:
+    """The service a role is held in: who owns the decisions made in it."""
+    if role in LHA_ROLES:
+        return "housing"
+    if role in ICS_ROLES:
+        return "childrens"
+    return "product"
 
 
 def team_of_role(role: str) -> str:
@@ -49,3 +86,11 @@ def team_of_role(role: str) -> str:
     if role in ICS_ROLES:
         return "ifd" if role.startswith("ifd-") else "ics"
     return "lha"
+
+
+def parse_role(value: str) -> Role:
+    """A role from text (a scenario, a form, a command line); ValueError names the known ones."""
+    for role in ROLES:
+        if role == value:
+            return role
+    raise ValueError(f"unknown role '{value}' (known: {', '.join(ROLES)})")

@@ -12,7 +12,7 @@ from infrastructure.db import get_engine
 from infrastructure.logging_setup import configure_logging
 from infrastructure.settings import get_settings
 from pathways.definitions import load_modules
-from runtime.demo import seed_demo
+from simulation.demo import seed_demo
 
 
 def main() -> None:

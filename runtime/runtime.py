@@ -5,7 +5,7 @@
 3. a Prefect server: ``PREFECT_API_URL`` if set, else ``prefect server start`` as a child;
 4. one ``python -m deployments.serve`` child running every deployment;
 5. the dashboard (``dashboard.app:app`` under uvicorn), once it exists;
-6. a one-off child seeding the demo cases (``runtime.demo``), once it exists.
+6. a one-off child playing the demo scenarios (``simulation.demo``, listed in config/demo.yaml).
 
 SIGINT and SIGTERM stop the children in reverse order and return 0; a service that dies on its
 own stops everything and raises ``ChildExitedError``.
@@ -45,7 +45,7 @@ from runtime.supervisor import Child, StopRequestedError, StopSignal, start_chil
 
 log = logging.getLogger(__name__)
 
-DEMO_MODULE = "runtime.demo"
+DEMO_MODULE = "simulation.demo"
 DEMO_RUNNER = "runtime.demo_runner"
 DASHBOARD_MODULE = "dashboard.app"
 RUNNER_POLL_SECONDS = "5"

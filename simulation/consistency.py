@@ -15,8 +15,9 @@ from datetime import datetime
 from infrastructure.authority_config import authority_config
 from notifications.templates import template_names
 from pathways.definitions import UnknownPathwayError, get_definition
-from pathways.engine.definition import RECIPIENT_KEYS, PathwayDefinition
+from pathways.engine.definition import PathwayDefinition
 from pathways.roles import ROLES
+from pathways.vocabulary import RECIPIENT_KEYS
 from simulation.scenario_format import CaseFields, Scenario, StepSpec, timer_key
 from simulation.times import format_offset
 
@@ -110,7 +111,11 @@ def _step_shape(step: StepSpec) -> Problem | None:
         if step.case is None:
             return Problem("case", "a record step names the case label it is recorded on")
         if step.as_ is None:
-            return Problem("as", "a record step says who records it: {actor: ..., role: ...}")
+            return Problem(
+                "as",
+                "a record step says who records it: {actor: USERNAME}, with role: ROLE "
+                "when they hold several",
+            )
         return None
     for key, value in (
         ("case", step.case),

@@ -17,27 +17,20 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from application.cases import Applied, EventRefusedError
 from application.directory import import_directory
-from application.staff import add_staff, assign_staff
-from flows.deliver_notifications import deliver_notifications
-from flows.dispatch import record_step, start_case
-from flows.inline_runs import inline_run_settings
-from flows.timer_sweep import timer_sweep
 from infrastructure.caches import reset_caches
 from infrastructure.clock import set_virtual_time
 from infrastructure.db import get_engine, make_engine, migrate, session_scope
 from models import Case, StaffMember
 from pathways.definitions import get_definition
+from pathways.refusal import Refusal
 from simulation.expectations import ExpectationChecker
 from simulation.plan import Deliver, OpenCase, Play, RecordStep, Sweep, play_order
+from simulation.player import ACTOR, ACTOR_ROLE, EntryPlayer, refusal_of
 from simulation.result import Check, SimulationResult
 from simulation.scenario_format import Scenario
 from simulation.smtp import SmtpSink
 from simulation.timeline import TimelineRecorder
-
-ACTOR = "simulation"
-ACTOR_ROLE = "system"
 
 OnPlay = Callable[[int, Play], None]
 """Called before each entry is played, with how many entries are done so far."""
@@ -110,6 +103,9 @@ class _Simulation:
         self._scenario = scenario
         self._engine = engine
         self._smtp = smtp
+        self._player = EntryPlayer(
+            engine, scenario.pathway, f"simulation scenario '{scenario.name}'"
+        )
         self.result = SimulationResult(
             scenario=scenario.name,
             pathway=scenario.pathway,
@@ -154,24 +150,7 @@ class _Simulation:
         with session_scope(self._engine) as session:
             set_virtual_time(session, scenario.start, frozen=True)
             import_directory(session, actor=ACTOR, role=ACTOR_ROLE)
-            for staff in scenario.staff:
-                add_staff(
-                    session,
-                    username=staff.username,
-                    display_name=staff.display_name,
-                    email=staff.email,
-                    role=staff.role,
-                    team=staff.team,
-                    authority_id=staff.authority,
-                    actor=ACTOR,
-                    actor_role=ACTOR_ROLE,
-                    basis=self._basis,
-                    at=scenario.start,
-                )
-
-    @property
-    def _basis(self) -> str:
-        return f"simulation scenario '{self._scenario.name}'"
+        self._player.add_staff(scenario.staff, scenario.start)
 
     def _play(self, play: Play, timeline: TimelineRecorder) -> None:
         match play:
@@ -182,13 +161,11 @@ class _Simulation:
                 self._record(play, timeline)
                 timeline.collect(play)
             case Sweep():
-                with inline_run_settings():
-                    timer_sweep()
+                self._player.sweep()
                 if not timeline.collect(play):
                     timeline.add(play, "sweep", "timer sweep: nothing due")
             case Deliver():
-                with inline_run_settings():
-                    totals = deliver_notifications()
+                totals = self._player.deliver()
                 timeline.collect(play)
                 if totals["retried"] or totals["dead"]:
                     timeline.add(
@@ -200,38 +177,19 @@ class _Simulation:
                     timeline.add(play, "deliver", "delivery: nothing due")
 
     def _open(self, play: OpenCase, timeline: TimelineRecorder) -> None:
-        spec, acting = play.spec, play.spec.as_
+        spec = play.spec
         action = f"opening {play.label}"
-        try:
-            applied = start_case(
-                pathway=self._scenario.pathway,
-                authority_id=spec.authority,
-                payload=spec.input,
-                actor=acting.actor,
-                role=acting.role,
-                now=play.at,
-                idempotency_key=f"simulation:{play.where}",
-            )
-        except EventRefusedError as refused:
-            reason = refused.refusal.reason
+        outcome = self._player.open(play, f"simulation:{play.where}")
+        if isinstance(outcome, Refusal):
             opening = get_definition(self._scenario.pathway).opening_transition
-            timeline.add(play, "refused", f"{opening} by {acting.actor} ({acting.role}): {reason}")
-            self._judge(play, action, spec.expect_refused, reason)
+            detail = f"{opening} by {spec.as_.describe()}: {outcome.reason}"
+            timeline.add(play, "refused", detail)
+            self._judge(play, action, spec.expect_refused, outcome.reason)
             return
-        self.result.cases[play.label] = applied.case_reference
-        self._judge(play, action, spec.expect_refused, _rejection(applied))
+        self.result.cases[play.label] = outcome.case_reference
+        self._judge(play, action, spec.expect_refused, refusal_of(outcome))
         if spec.assign:
-            with session_scope(self._engine) as session:
-                for username in spec.assign:
-                    assign_staff(
-                        session,
-                        applied.case_reference,
-                        username,
-                        actor=ACTOR,
-                        actor_role=ACTOR_ROLE,
-                        basis=self._basis,
-                        at=play.at,
-                    )
+            self._player.assign(outcome.case_reference, spec.assign, play.at)
 
     def _record(self, play: RecordStep, timeline: TimelineRecorder) -> None:
         action = f"{play.transition} on {play.label}"
@@ -246,24 +204,11 @@ class _Simulation:
                 )
             )
             return
-        acting = play.acting
-        try:
-            applied = record_step(
-                case_reference=reference,
-                transition=play.transition,
-                payload=play.payload,
-                actor=acting.actor,
-                role=acting.role,
-                now=play.at,
-                idempotency_key=f"simulation:{play.where}",
-            )
-        except EventRefusedError as refused:
-            reason = refused.refusal.reason
-            detail = f"{play.transition} by {acting.actor} ({acting.role}): {reason}"
+        outcome = self._player.record(play, reference, f"simulation:{play.where}")
+        if isinstance(outcome, Refusal):
+            detail = f"{play.transition} by {play.acting.describe()}: {outcome.reason}"
             timeline.add(play, "refused", detail, reference)
-            self._judge(play, action, play.expect_refused, reason)
-            return
-        self._judge(play, action, play.expect_refused, _rejection(applied))
+        self._judge(play, action, play.expect_refused, refusal_of(outcome))
 
     def _judge(self, play: Play, action: str, expected: str | None, reason: str | None) -> None:
         """A refusal is a failure unless the scenario expected it, with a matching reason."""
@@ -282,8 +227,3 @@ class _Simulation:
             self.result.checks.append(
                 Check(play.where, expectation, False, f"refused for another reason: {reason}")
             )
-
-
-def _rejection(applied: Applied) -> str | None:
-    """The flow re-checks an event against the case as it then stands and may still reject it."""
-    return applied.reason if applied.status == "rejected" else None

@@ -20,6 +20,7 @@ from pydantic import (
     NonNegativeInt,
     PlainValidator,
     StringConstraints,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -52,17 +53,35 @@ class _Strict(BaseModel):
 
 
 class ActingAs(_Strict):
+    """Who records an entry: a member of staff by username, and which of their roles when
+    they hold several. Resolved from the staff directory like any signed-in user."""
+
     actor: Text
-    role: Role
+    role: Role | None = None
+
+    def describe(self) -> str:
+        return f"{self.actor} ({self.role})" if self.role else self.actor
 
 
 class StaffSpec(_Strict):
     username: Text
     display_name: Text
     email: EmailStr
-    role: Role
+    role: Role | None = None
+    roles: list[Role] = Field(default_factory=list)
     authority: Text | None = None
     team: Literal["lha", "ics"]
+    team_name: Text | None = None
+
+    @property
+    def held_roles(self) -> list[str]:
+        return [*self.roles, *([self.role] if self.role and self.role not in self.roles else [])]
+
+    @model_validator(mode="after")
+    def _some_role(self) -> StaffSpec:
+        if not self.held_roles:
+            raise ValueError("give the member of staff's role (role: ...) or roles (roles: [...])")
+        return self
 
 
 class CaseSpec(_Strict):

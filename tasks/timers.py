@@ -1,25 +1,27 @@
-"""Tasks of the timer sweep: fire a batch of due timers; find events a crash left pending."""
+"""Tasks of the timer sweep: fire a batch of due timers; find events a crash left pending.
+
+``application.sweep.sweep`` runs the loop; these are the steps the flow hands it, so each batch
+is a task run of its own in Prefect.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from datetime import datetime
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from application.cases import FollowUp
 from application.recovery import stale_pending_events
-from application.sweep import fire_due_timers
-from infrastructure import clock
+from application.sweep import SweepResult, fire_due_timers
 from infrastructure.db import get_engine
 
 
 @task(name="fire-due-timers", cache_policy=NO_CACHE)
-def fire_batch(batch_size: int) -> dict[str, Any]:
-    engine = get_engine()
-    return asdict(fire_due_timers(engine, clock.now(engine), batch_size))
+def fire_batch(now: datetime, batch_size: int) -> SweepResult:
+    return fire_due_timers(get_engine(), now, batch_size)
 
 
 @task(name="find-stale-pending-events", cache_policy=NO_CACHE)
-def find_stale_events() -> list[tuple[str, str, int]]:
+def find_stale_events() -> list[FollowUp]:
     return stale_pending_events(get_engine())

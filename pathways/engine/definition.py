@@ -8,16 +8,14 @@ outcomes a case can end with. Flows interpret definitions; they never hard-code 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Team = Literal["lha", "ics", "joint"]
-ChainName = Literal["lha", "ics", "ifd"]
-
-# Recipients a notification can name. Role names ("role:<role>") resolve to named staff on
-# the case's authority, falling back to the team inbox.
-RECIPIENT_KEYS = frozenset({"lha", "ics", "ifd", "ooh", "case_staff", "referrer"})
+from pathways.engine.snapshot import CaseSnapshot
+from pathways.principal import Actor
+from pathways.roles import Role
+from pathways.vocabulary import ChainName, Recipient, Team
 
 ANY_STEP = "*"
 """A from-step meaning any step that is not terminal (e.g. a transfer out of area)."""
@@ -27,6 +25,11 @@ Guard = Callable[[Mapping[str, Any], BaseModel | None], str | None]
 
 FactsUpdate = Callable[[Mapping[str, Any], BaseModel | None], dict[str, Any]]
 """Pure: the facts this transition records, given the case facts and the validated input."""
+
+ActorRule = Callable[[CaseSnapshot, Actor], str | None]
+"""A pure rule about who, beyond their role: given the case so far (its history of steps,
+decisions and their actors) and who is acting now, a refusal reason or None. For example,
+"the second sign-off is by a different person, from the other service"."""
 
 
 class _Frozen(BaseModel):
@@ -53,8 +56,8 @@ class TimerSpec(_Frozen):
         description="an input/fact date the rule counts from, or '<person>.<field>' of a person "
         "on the case (e.g. 'young_person.date_of_birth'); else the event time",
     )
-    notify_on_warning: tuple[str, ...] = ("case_staff",)
-    escalate_to: tuple[str, ...] = Field(default=(), description="recipients on breach")
+    notify_on_warning: tuple[Recipient, ...] = ("case_staff",)
+    escalate_to: tuple[Recipient, ...] = Field(default=(), description="recipients on breach")
     escalation_chain: ChainName | None = Field(
         default=None, description="walked one level per escalation-step period after breach"
     )
@@ -66,7 +69,7 @@ class TimerSpec(_Frozen):
 
 class NotificationSpec(_Frozen):
     template: str
-    to: tuple[str, ...]
+    to: tuple[Recipient, ...]
     event: str | None = Field(
         default=None,
         description="what the alert calls the event; set it when the transition's title would "
@@ -91,7 +94,7 @@ class TransitionSpec(_Frozen):
     title: str
     from_steps: tuple[str, ...]
     to_step: str
-    roles: tuple[str, ...]
+    roles: tuple[Role, ...]
     input_model: type[BaseModel] | None = None
     opens_timers: tuple[str, ...] = ()
     closes_timers: tuple[str, ...] = ()
@@ -101,6 +104,9 @@ class TransitionSpec(_Frozen):
         default=None, description="records a Decision of this kind (input 'decision' or outcome)"
     )
     guard: Guard | None = None
+    actor_rule: ActorRule | None = Field(
+        default=None, description="who may make this move given the case's history"
+    )
     records: FactsUpdate | None = None
     opens_case: LinkedCaseSpec | None = None
     citation: str = ""

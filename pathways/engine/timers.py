@@ -15,6 +15,7 @@ from typing import Literal
 
 from pathways.calendar import london_date
 from pathways.deadlines import compute_deadline, warning_point
+from pathways.vocabulary import TimerStatus
 
 FiringKind = Literal["warning", "breach", "escalation"]
 
@@ -45,7 +46,7 @@ def schedule_timer(
 
 @dataclass(frozen=True)
 class TimerState:
-    status: str
+    status: TimerStatus
     warn_at: datetime | None
     due_at: datetime
     next_fire_at: datetime
@@ -56,7 +57,7 @@ class TimerState:
 @dataclass(frozen=True)
 class Firing:
     kind: FiringKind
-    status: str
+    status: TimerStatus
     next_fire_at: datetime | None
     escalation_level: int
 

@@ -7,8 +7,8 @@ the pathway flow calls it again inside its transaction against the case as it th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,31 +19,9 @@ from pathways.engine.definition import (
     TimerSpec,
     TransitionSpec,
 )
-
-RefusalCode = Literal[
-    "unknown_transition", "case_closed", "forbidden", "not_allowed_now", "invalid_input", "refused"
-]
-
-
-@dataclass(frozen=True)
-class CaseSnapshot:
-    state: str
-    status: str = "open"
-    facts: Mapping[str, Any] = field(default_factory=dict)
-    open_timers: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Refusal:
-    code: RefusalCode
-    reason: str
-    field: str | None = None
-
-    @property
-    def http_status(self) -> int:
-        return {"forbidden": 403, "invalid_input": 422, "unknown_transition": 404}.get(
-            self.code, 409
-        )
+from pathways.engine.snapshot import CaseSnapshot
+from pathways.principal import Actor
+from pathways.refusal import Refusal
 
 
 @dataclass(frozen=True)
@@ -106,20 +84,27 @@ def decide(
     definition: PathwayDefinition,
     snapshot: CaseSnapshot,
     transition_name: str,
-    role: str,
+    actor: Actor,
     payload: Mapping[str, Any],
 ) -> Plan | Refusal:
+    """Checks, in order: the step exists, the case is open, the actor's role may make it, any
+    rule about who given the history, the step is open now, the input, and the guard."""
     transition = definition.transition(transition_name)
     if transition is None:
         valid = ", ".join(t.name for t in definition.transitions)
         return Refusal("unknown_transition", f"unknown step '{transition_name}' (valid: {valid})")
     if snapshot.status != "open":
         return Refusal("case_closed", "the case is closed; nothing more can be recorded on it")
-    if role not in transition.roles:
+    if actor.role not in transition.roles:
         allowed = ", ".join(transition.roles)
         return Refusal(
-            "forbidden", f"role '{role}' may not record '{transition.title}' (allowed: {allowed})"
+            "forbidden",
+            f"role '{actor.role}' may not record '{transition.title}' (allowed: {allowed})",
         )
+    if transition.actor_rule is not None:
+        reason = transition.actor_rule(snapshot, actor)
+        if reason is not None:
+            return Refusal("forbidden", reason)
     if not _allowed_from(transition, definition, snapshot.state):
         from_titles = ", ".join(
             definition.steps[s].title if s in definition.steps else s for s in transition.from_steps

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from pathways.engine.definition import ANY_STEP, RECIPIENT_KEYS, PathwayDefinition
+from pathways.engine.definition import ANY_STEP, PathwayDefinition
 from pathways.roles import ROLES
+from pathways.vocabulary import RECIPIENT_KEYS
 
 
 class DefinitionError(ValueError):

@@ -20,8 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 from typer.testing import CliRunner, Result
 
+from application.staff import add_staff
 from application.sweep import sweep
 from cli.main import app
+from flows.dispatch import run_pathway_event
 from infrastructure import clock
 from infrastructure.caches import reset_caches
 from infrastructure.db import session_scope
@@ -34,6 +36,13 @@ T0 = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
 NAME, DOB = "Morgan Imaginary", "2010-02-03"
 REFERENCE = re.compile(r"JP-[0-9A-Z]{4}-[0-9A-Z]{4}")
 SEEN_BOTH = json.dumps({"saw_family": True, "saw_young_person": True})
+# The directory these tests act from: one member of staff per role they use.
+STAFF = {
+    "ho.dartford": HO,
+    "sw.dartford": SW,
+    "ehl.dartford": "early-help-unit-lead",
+    "pa.dartford": "personal-adviser",
+}
 
 
 def intake(dob: str = DOB, **changes: Any) -> dict[str, Any]:
@@ -72,11 +81,18 @@ class Cli:
     def json(self, *args: str) -> Any:
         return json.loads(self.ok(*args, "--json").stdout)
 
-    def open(self, payload: dict[str, Any], role: str = HO) -> Result:
+    def open(self, payload: dict[str, Any], username: str = "ho.dartford") -> Result:
         return self(
-            "case", "open", PATHWAY, "--authority", "dartford", "--actor", "ho.dartford",
-            "--role", role, "--input-json", json.dumps(payload),
-        )  # fmt: skip
+            "case",
+            "open",
+            PATHWAY,
+            "--authority",
+            "dartford",
+            "--as",
+            username,
+            "--input-json",
+            json.dumps(payload),
+        )
 
     def assert_no_personal_data(self) -> None:
         everything = "".join(self.printed)
@@ -86,7 +102,25 @@ class Cli:
 
 
 @pytest.fixture
-def cli(app_engine: Engine, prefect_server: None) -> Iterator[Cli]:
+def staff(app_engine: Engine) -> None:
+    with session_scope(app_engine) as session:
+        for username, role in STAFF.items():
+            add_staff(
+                session,
+                username=username,
+                display_name=username,
+                email=f"{username}@dartford.example",
+                roles=[role],
+                team="lha" if role.startswith("lha-") else "ics",
+                authority_id="dartford",
+                actor="test",
+                actor_role="system",
+                basis="test staff",
+            )
+
+
+@pytest.fixture
+def cli(app_engine: Engine, staff: None, prefect_server: None) -> Iterator[Cli]:
     runner = Cli()
     yield runner
     runner.assert_no_personal_data()
@@ -127,27 +161,37 @@ def test_a_case_is_opened_triaged_visited_and_shown_then_refuses_more_steps(
     # The enquiry time came from the clock, so the 24-hour visit falls due 24 hours on.
     assert "Tue 22 Dec 2026 09:00 GMT" in opened.stdout
 
-    open_now = {s["name"]: s["now"] for s in cli.json("case", "steps", reference)["steps"]}
+    open_now = {
+        s["name"]: s["now"]
+        for s in cli.json("case", "steps", reference, "--as", "ho.dartford")["steps"]
+    }
     assert open_now["triage_safe_tonight"] == "ready"
     assert "support_package_needed" not in open_now
 
-    cli.ok("case", "record", reference, "triage_safe_tonight", "--actor", "ho.dartford",
-           "--role", HO)  # fmt: skip
-    steps = cli.json("case", "steps", reference)["steps"]
+    cli.ok("case", "record", reference, "triage_safe_tonight", "--as", "ho.dartford")
+    steps = cli.json("case", "steps", reference, "--as", "ho.dartford")["steps"]
     visit = next(s for s in steps if s["name"] == "support_package_needed")
     assert visit["now"] == "needs input"
     assert {"name": "saw_family", "type": "true/false", "required": True} in visit["input"]
 
-    unknown = cli("case", "record", reference, "teleport", "--actor", "sw", "--role", SW)
+    unknown = cli("case", "record", reference, "teleport", "--as", "sw.dartford")
     one_line_error(unknown, 2, "error: STEP: unknown step 'teleport'")
     visit_file = tmp_path / "visit.json"
     visit_file.write_text(SEEN_BOTH)
-    closed = cli.ok("case", "record", reference, "returned_home_no_further_input",
-                    "--actor", "sw.dartford", "--role", SW, "--input", str(visit_file))  # fmt: skip
+    closed = cli.ok(
+        "case",
+        "record",
+        reference,
+        "returned_home_no_further_input",
+        "--as",
+        "sw.dartford",
+        "--input",
+        str(visit_file),
+    )
     assert "case closed, outcome O1 (Returned home, no further input)" in closed.stdout
     assert "timers closed: joint_visit" in closed.stdout
 
-    shown = cli.json("case", "show", reference)
+    shown = cli.json("case", "show", reference, "--as", "ho.dartford")
     assert (shown["step"], shown["status"], shown["outcome_code"]) == ("closed", "closed", "O1")
     assert shown["outcome_label"] == "Returned home, no further input"
     assert shown["people_recorded"] == ["young_person", "parent_or_pr_holder"]
@@ -160,25 +204,23 @@ def test_a_case_is_opened_triaged_visited_and_shown_then_refuses_more_steps(
     assert (timer["name"], timer["status"], timer["overdue"]) == ("joint_visit", "closed", False)
     assert timer["due_at"] == "2026-12-22T09:00:00+00:00"
     assert {n["event_type"] for n in shown["notifications"]} == {"case_opened", "case_closed"}
-    text = cli.ok("case", "show", reference).stdout
+    text = cli.ok("case", "show", reference, "--as", "ho.dartford").stdout
     assert "Returned home, no further input" in text and "OVERDUE" not in text
 
-    again = cli("case", "record", reference, "triage_safe_tonight", "--actor", "ho.dartford",
-                "--role", HO)  # fmt: skip
+    again = cli("case", "record", reference, "triage_safe_tonight", "--as", "ho.dartford")
     one_line_error(again, 4, "refused: the case is closed")
 
 
 def test_a_role_refusal_exits_3_and_is_audited(cli: Cli, app_engine: Engine) -> None:
     freeze_clock(app_engine, T0)
-    at_the_door = cli.open(intake(), role="personal-adviser")
+    at_the_door = cli.open(intake(), username="pa.dartford")
     one_line_error(at_the_door, 3, "refused (403): role 'personal-adviser' may not record")
     assert written(app_engine)[0] == 0
 
     match = REFERENCE.search(cli.open(intake()).stdout)
     assert match is not None
     reference = match[0]
-    refused = cli("case", "record", reference, "triage_safe_tonight", "--actor", "ehl.dartford",
-                  "--role", "early-help-unit-lead")  # fmt: skip
+    refused = cli("case", "record", reference, "triage_safe_tonight", "--as", "ehl.dartford")
     line = one_line_error(refused, 3, "refused (403): role 'early-help-unit-lead'")
     assert "A1 Safety triage: safe tonight" in line
 
@@ -192,10 +234,11 @@ def test_a_role_refusal_exits_3_and_is_audited(cli: Cli, app_engine: Engine) -> 
         events = session.exec(select(CaseEvent.transition).where(CaseEvent.case_id == case.id))
         assert list(events) == ["record_enquiry"]
     assert forbidden == [
-        (f"{PATHWAY}.open.forbidden", None, "ho.dartford"),
+        # The member of staff who tried, not a name typed beside a role.
+        (f"{PATHWAY}.open.forbidden", None, "pa.dartford"),
         (f"{PATHWAY}.triage_safe_tonight.forbidden", reference, "ehl.dartford"),
     ]
-    assert cli.json("case", "show", reference)["step"] == "safety_triage"
+    assert cli.json("case", "show", reference, "--as", "ho.dartford")["step"] == "safety_triage"
 
 
 BAD_INPUT = [
@@ -213,10 +256,11 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize(("args", "named"), BAD_INPUT)
+@pytest.mark.usefixtures("staff")
 def test_bad_input_exits_2_naming_the_field_and_writes_nothing(
     app_engine: Engine, args: tuple[str, ...], named: str
 ) -> None:
-    options = {"--authority": "dartford", "--actor": "ho.dartford", "--role": HO}
+    options = {"--authority": "dartford", "--as": "ho.dartford"}
     options.update(zip(args[2::2], args[3::2], strict=True))
     flat = [part for pair in options.items() for part in pair]
     before = written(app_engine)
@@ -234,20 +278,26 @@ def test_list_overdue_shows_the_case_whose_joint_visit_is_breached(
     assert late is not None
     later = T0 + timedelta(hours=25)
     freeze_clock(app_engine, later)
-    assert sweep(app_engine, later).by_kind.get("breach") == 1
+    assert sweep(app_engine, later, run_pathway_event).by_kind.get("breach") == 1
     fresh = REFERENCE.search(cli.open(intake()).stdout)
     assert fresh is not None
 
-    overdue = cli.json("case", "list", "--overdue")
+    overdue = cli.json("case", "list", "--as", "ho.dartford", "--overdue")
     assert [(r["reference"], r["overdue"], r["next_due"]) for r in overdue] == [(late[0], 1, None)]
-    every = {r["reference"]: r for r in cli.json("case", "list", "--status", "open")}
+    every = {
+        r["reference"]: r
+        for r in cli.json("case", "list", "--as", "ho.dartford", "--status", "open")
+    }
     assert every[fresh[0]]["overdue"] == 0
     assert every[fresh[0]]["next_due"] == "2026-12-23T10:00:00+00:00"
-    assert cli.json("case", "list", "--overdue", "--authority", "gravesham") == []
+    assert (
+        cli.json("case", "list", "--as", "ho.dartford", "--overdue", "--authority", "gravesham")
+        == []
+    )
 
-    table = cli.ok("case", "list", "--overdue").stdout
+    table = cli.ok("case", "list", "--overdue", "--as", "ho.dartford").stdout
     assert late[0] in table and fresh[0] not in table
-    shown = cli.ok("case", "show", late[0]).stdout
+    shown = cli.ok("case", "show", late[0], "--as", "ho.dartford").stdout
     assert re.search(r"joint_visit .* OVERDUE .* breached", shown)
 
 
@@ -258,7 +308,7 @@ def test_case_commands_refuse_an_unmigrated_database(
     reset_caches()
     try:
         for args in (("list",), ("show", "JP-7K3Q-9D2F"), ("steps", "JP-7K3Q-9D2F")):
-            result = CliRunner().invoke(app, ["case", *args])
+            result = CliRunner().invoke(app, ["case", *args, "--as", "ho.dartford"])
             one_line_error(result, 1, "error: the database is not migrated")
     finally:
         reset_caches()

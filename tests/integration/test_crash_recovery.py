@@ -39,7 +39,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from application.cases import Submitted, apply_event, open_case
-from application.sweep import _chain
 from infrastructure import clock
 from infrastructure.audit import verify_chain
 from infrastructure.db import session_scope
@@ -47,7 +46,9 @@ from models import AuditEvent, Case, Notification, Timer
 from notifications.delivery import LEASE
 from notifications.recipients import RouteResolver
 from pathways.engine.timers import TimerState, fire, next_escalation_at
+from pathways.escalation import chain_levels
 from simulation.smtp import SmtpSink
+from tests.support.cases import acting_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
@@ -161,8 +162,7 @@ def _open_cases(engine: Engine) -> None:
                 pathway="example",
                 authority_id=AUTHORITY,
                 payload={"young_person": {"full_name": f"Crash Test {n}"}},
-                actor="ho1",
-                role="lha-housing-officer",
+                acting=acting_for("ho1", "lha-housing-officer", "dartford"),
                 now=at,
                 idempotency_key=f"crash-open-{n}",
             )
@@ -182,7 +182,8 @@ def _timers(engine: Engine) -> dict[TimerKey, Timer]:
 
 def _chain_length(engine: Engine) -> int:
     with session_scope(engine) as session:
-        return len(_chain(RouteResolver(session), AUTHORITY, "lha"))
+        authority = RouteResolver(session).authority(AUTHORITY)
+        return len(chain_levels(authority.escalation_chains, "lha"))
 
 
 def _timeline(timers: dict[TimerKey, Timer], chain_length: int) -> list[datetime]:

@@ -223,7 +223,8 @@ def test_seed_and_config_must_list_the_same_ids() -> None:
 
 def test_escalation_chain_rejects_an_unknown_team() -> None:
     row = Authority(id="x", name="x", kind="district", children_services_authority="kcc")
-    with pytest.raises(ValueError, match=r"unknown team 'board'"):
+    known = r"\(known: lha, ics, ifd\)"
+    with pytest.raises(ValueError, match=rf"unknown escalation chain 'board' {known}"):
         escalation_chain(row, "board")  # type: ignore[arg-type]
 
 

@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from application.cases import EventRefusedError, apply_event
+from application.cases import apply_event
 from application.sweep import sweep
-from flows.dispatch import record_step, start_case
+from flows.dispatch import run_pathway_event
 from infrastructure.audit import verify_chain
 from infrastructure.db import session_scope
 from models import AuditEvent, Case, CaseEvent, Notification, Timer
 from notifications.delivery import deliver_due
 from simulation.smtp import SmtpSink
+from tests.support.cases import EventRefusedError, acting_for, record_step, start_case
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -139,14 +140,14 @@ def test_racing_events_are_serialised(app_engine: Engine) -> None:
     visit = {"visited_family": True, "visited_young_person": True}
     from application.cases import submit_event
 
+    ho1, ho2 = acting_for("ho1", HO, "dartford"), acting_for("ho2", HO, "dartford")
     with session_scope(app_engine) as session:
         first = submit_event(
             session,
             case_reference=reference,
             transition="record_visit",
             payload=visit,
-            actor="ho1",
-            role=HO,
+            acting=ho1,
             now=T0,
             idempotency_key="a",
         )
@@ -155,8 +156,7 @@ def test_racing_events_are_serialised(app_engine: Engine) -> None:
             case_reference=reference,
             transition="withdraw",
             payload={},
-            actor="ho2",
-            role=HO,
+            acting=ho2,
             now=T0,
             idempotency_key="b",
         )
@@ -187,17 +187,17 @@ def test_timer_warns_breaches_escalates_once_and_delivers(
     app_engine: Engine, smtp_sink: SmtpSink
 ) -> None:
     reference = _open()
-    assert sweep(app_engine, T0 + timedelta(hours=17)).fired == 0
-    warned = sweep(app_engine, T0 + timedelta(hours=18, minutes=1))
+    assert sweep(app_engine, T0 + timedelta(hours=17), run_pathway_event).fired == 0
+    warned = sweep(app_engine, T0 + timedelta(hours=18, minutes=1), run_pathway_event)
     assert warned.by_kind == {"warning": 1}
     # The system was down from hour 19 to day 3: one breach, not one per missed minute.
     late = T0 + timedelta(days=3)
-    assert sweep(app_engine, late).by_kind == {"breach": 1}
-    assert sweep(app_engine, late + timedelta(minutes=1)).fired == 0
+    assert sweep(app_engine, late, run_pathway_event).by_kind == {"breach": 1}
+    assert sweep(app_engine, late + timedelta(minutes=1), run_pathway_event).fired == 0
     timer = _timers(app_engine, reference)["visit#1"]
     assert timer.status == "breached" and timer.next_fire_at is not None
     # One escalation level per escalation-step period along the LHA chain.
-    first_level = sweep(app_engine, timer.next_fire_at + timedelta(seconds=1))
+    first_level = sweep(app_engine, timer.next_fire_at + timedelta(seconds=1), run_pathway_event)
     assert first_level.by_kind == {"escalation": 1}
     delivered = deliver_due(app_engine, late + timedelta(days=30))
     assert delivered.delivered >= 5 and delivered.dead == 0
@@ -236,7 +236,10 @@ def test_each_event_is_one_flow_run_tagged_with_case_and_pathway(app_engine: Eng
         runs = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"case:{reference}"]))
         )
-    assert sorted(run.name for run in runs) == [f"{reference} event 1", f"{reference} event 2"]
+    assert sorted(run.name for run in runs) == [
+        f"{reference} · open_referral",
+        f"{reference} · record_visit",
+    ]
     for run in runs:
         assert set(run.tags) == {f"case:{reference}", "pathway:example"}
         assert set(run.parameters) == {"case_ref", "event_id"}

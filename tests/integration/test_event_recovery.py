@@ -11,11 +11,11 @@ from sqlmodel import col, select
 
 from application.cases import Submitted, open_case, submit_event
 from application.recovery import STALE_AFTER, stale_pending_events
-from flows.dispatch import start_case
 from flows.timer_sweep import timer_sweep
 from infrastructure import clock
 from infrastructure.db import session_scope
 from models import Case, CaseEvent
+from tests.support.cases import acting_for, start_case
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -48,8 +48,7 @@ def test_a_pending_event_is_left_alone_until_stale_then_run_once(app_engine: Eng
             case_reference=reference,
             transition="record_visit",
             payload={"visited_family": True, "visited_young_person": True},
-            actor="ho1",
-            role=HO,
+            acting=acting_for("ho1", HO, "dartford"),
             now=T0 + timedelta(hours=1),
             idempotency_key="written-then-crashed",
         )
@@ -76,8 +75,7 @@ def test_an_opening_left_pending_is_recovered_too(app_engine: Engine) -> None:
             pathway="example",
             authority_id="dartford",
             payload={"young_person": {"full_name": "Recovery Person"}},
-            actor="ho1",
-            role=HO,
+            acting=acting_for("ho1", HO, "dartford"),
             now=T0,
             idempotency_key="opened-then-crashed",
         )

@@ -23,7 +23,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
 from application.directory import import_directory
-from flows.dispatch import start_case
 from infrastructure import clock
 from infrastructure.audit import verify_chain
 from infrastructure.caches import reset_caches
@@ -33,6 +32,7 @@ from models import AuditEvent, Notification
 from models.clock import ClockOffset
 from notifications.delivery import BACKOFF_CAP, MAX_ATTEMPTS, deliver_due
 from simulation.smtp import SmtpSink, free_port
+from tests.support.cases import start_case
 
 PATHWAYS = Path(sys.executable).parent / "pathways"
 HO = "lha-housing-officer"

@@ -3,9 +3,10 @@
 Cases carrying the canary go through transitions, a refused and a forbidden move, timer
 warnings, breaches and escalations (the real sweep flow under the virtual clock) and delivery
 to the SMTP sink. Then every place personal data must not reach is searched: the mail received,
-the Prefect server's runs and logs (through its API and in its raw database), and the
+the Prefect server's runs, logs and artifacts (through its API and in its raw database), and the
 application's log file and root logger at DEBUG. Each search first proves it read real data
-by finding the case references there.
+by finding the case references there, and every pathway run of the cases must have published
+its artifact, so the artifact search cannot pass by finding none.
 """
 
 from __future__ import annotations
@@ -21,20 +22,25 @@ from typing import TypeVar
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterTags,
+)
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import get_current_settings
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import col, select
 
-from application.cases import EventRefusedError
 from flows.deliver_notifications import deliver_notifications
-from flows.dispatch import record_step, start_case
 from flows.timer_sweep import timer_sweep
 from infrastructure import clock
 from infrastructure.db import session_scope
 from infrastructure.logging_setup import AppLogFileHandler, configure_logging
 from models import Case, Person, Timer
 from simulation.smtp import SmtpSink
+from tests.support.cases import EventRefusedError, record_step, start_case
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -221,6 +227,27 @@ def _search_prefect_api(search: Search) -> None:
     assert flow_runs, "the Prefect server recorded no flow runs"
 
 
+def _search_prefect_artifacts(search: Search) -> None:
+    with get_client(sync_client=True) as client:
+        case_tags = FlowRunFilterTags(any_=[f"case:{ref}" for ref in sorted(search.references)])
+        runs = _all_pages(
+            lambda offset: client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(tags=case_tags), limit=PAGE, offset=offset
+            )
+        )
+        by_run = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id for run in runs]))
+        artifacts = _all_pages(
+            lambda offset: client.read_artifacts(artifact_filter=by_run, limit=PAGE, offset=offset)
+        )
+    for artifact in artifacts:
+        where = f"artifact {artifact.key!r} of flow run {artifact.flow_run_id}"
+        search.scan("prefect artifacts", where, artifact.model_dump_json())
+    published = {artifact.flow_run_id for artifact in artifacts}
+    unpublished = sorted(run.name for run in runs if run.id not in published)
+    assert runs, "the cases have no flow runs"
+    assert not unpublished, f"pathway runs without an artifact: {unpublished}"
+
+
 def _all_pages(read: Callable[[int], list[T]]) -> list[T]:
     items: list[T] = []
     while page := read(len(items)):
@@ -247,7 +274,7 @@ def _search_prefect_database(search: Search) -> None:
                         value = value.decode("utf-8", "replace")
                     if isinstance(value, str):
                         search.scan("prefect database", f"{table}.{column} rowid {rowid}", value)
-    assert "flow_run" in tables and "log" in tables, f"not a Prefect database: {tables}"
+    assert {"flow_run", "log", "artifact"} <= set(tables), f"not a Prefect database: {tables}"
 
 
 def _search_application_logs(
@@ -279,6 +306,7 @@ def test_personal_data_stays_in_the_application_database(
     search = Search(frozenset(references))
     _search_mail(search, smtp_sink)
     _search_prefect_api(search)
+    _search_prefect_artifacts(search)
     _search_prefect_database(search)
     _search_application_logs(search, app_log, caplog)
 
@@ -287,6 +315,7 @@ def test_personal_data_stays_in_the_application_database(
         "smtp",
         "prefect flow runs",
         "prefect logs",
+        "prefect artifacts",
         "prefect database",
         "application log file",
         "root logger at DEBUG",

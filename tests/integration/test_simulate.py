@@ -72,7 +72,7 @@ def test_visit_breach_scenario_warns_breaches_escalates(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     # The opening ran as a real flow run on the Prefect server, tagged with the case reference.
-    assert _flow_run_names(case.reference) == [f"{case.reference} event 1"]
+    assert _flow_run_names(case.reference) == [f"{case.reference} · open_referral"]
 
 
 @pytest.mark.usefixtures("prefect_server")
@@ -226,7 +226,7 @@ def test_database_that_is_not_fresh_is_refused(tmp_path: Path) -> None:
                 username="someone",
                 display_name="Someone",
                 email="someone@dartford.example",
-                role="lha-housing-officer",
+                roles=["lha-housing-officer"],
                 team="lha",
                 authority_id="dartford",
                 actor="test",

@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
 from application.sweep import SweepResult, fire_due_timers
-from flows.dispatch import start_case
 from infrastructure.audit import verify_chain
 from infrastructure.db import session_scope
 from models import AuditEvent, Notification, Timer
+from tests.support.cases import start_case
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -19,17 +19,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from application.cases import EventRefusedError
 from application.staff import add_staff, assign_staff
 from application.sweep import sweep
 from cli.main import app
-from flows.dispatch import record_step, start_case
+from flows.dispatch import run_pathway_event
+from infrastructure import clock
 from infrastructure.audit import verify_chain
 from infrastructure.db import make_engine, session_scope
-from models import AuditEvent, Case, CaseEvent, ClockOffset, Person, StaffMember, Timer
+from models import AuditEvent, Case, CaseEvent, ClockOffset, Person, Timer
 from notifications.delivery import deliver_due
-from runtime.demo import seed_demo
+from simulation.demo import demo_scenarios, seed_demo
 from simulation.smtp import SmtpSink
+from tests.support.cases import EventRefusedError, record_step, start_case
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -206,7 +207,7 @@ def _staff(session: Session, username: str, role: str, authority: str) -> None:
         username=username,
         display_name=username,
         email=f"{username}@{authority}.example",
-        role=role,
+        roles=[role],
         team="lha" if role.startswith("lha-") else "ics",
         authority_id=authority,
         actor="test",
@@ -244,10 +245,12 @@ def test_breached_joint_visit_escalates_once_to_the_named_managers(
         now=T0 + timedelta(minutes=5),
     )
 
-    assert sweep(app_engine, T0 + timedelta(hours=18, minutes=1)).by_kind == {"warning": 1}
-    assert sweep(app_engine, T0 + timedelta(hours=24, minutes=1)).by_kind == {"breach": 1}
+    warning = sweep(app_engine, T0 + timedelta(hours=18, minutes=1), run_pathway_event)
+    assert warning.by_kind == {"warning": 1}
+    breach = sweep(app_engine, T0 + timedelta(hours=24, minutes=1), run_pathway_event)
+    assert breach.by_kind == {"breach": 1}
     for later in (timedelta(days=3), timedelta(days=12), timedelta(days=60)):
-        assert sweep(app_engine, T0 + later).fired == 0
+        assert sweep(app_engine, T0 + later, run_pathway_event).fired == 0
     deliver_due(app_engine, T0 + timedelta(days=60))
 
     breach_mail = [m for m in smtp_sink.received if "OVERDUE" in m.subject]
@@ -256,8 +259,10 @@ def test_breached_joint_visit_escalates_once_to_the_named_managers(
         "tm.dartford@dartford.example",
     ]
     assert all(opened.case_reference in m.subject for m in breach_mail)
-    warned = sorted(r for m in smtp_sink.received if "due soon" in m.text() for r in m.recipients)
-    assert warned == ["housingoptions@dartford.gov.uk", "ics-duty@kent.example.invalid"]
+    warned_to = sorted(
+        r for m in smtp_sink.received if "due soon" in m.text() for r in m.recipients
+    )
+    assert warned_to == ["housingoptions@dartford.gov.uk", "ics-duty@kent.example.invalid"]
     assert all("Canary" not in m.text() + m.subject for m in smtp_sink.received)
     with session_scope(app_engine) as session:
         case = session.exec(select(Case).where(Case.reference == opened.case_reference)).one()
@@ -269,50 +274,37 @@ def test_breached_joint_visit_escalates_once_to_the_named_managers(
         assert case.state == "awaiting_joint_visit"
 
 
-def test_demo_data_has_a_case_for_every_route_and_seeds_once(app_engine: Engine) -> None:
-    seed_demo(app_engine)
-    seed_demo(app_engine)
-
+def test_demo_plays_every_route_scenario_into_the_recent_past_once(app_engine: Engine) -> None:
+    scenarios = demo_scenarios()
     with session_scope(app_engine) as session:
-        cases = session.exec(select(Case).where(Case.pathway == PATHWAY)).all()
-        ended = {(c.state, c.outcome_code) for c in cases if c.status == "closed"}
-        assert ended == {
+        clock.set_virtual_time(session, None)
+    references = seed_demo(app_engine)
+    assert seed_demo(app_engine) == {}  # the second start finds the demo already seeded
+
+    now = datetime.now(UTC)
+    with session_scope(app_engine) as session:
+        for scenario in scenarios:
+            for label, wanted in scenario.expect.cases.items():
+                reference = references[f"{scenario.name} / {label}"]
+                case = session.exec(select(Case).where(Case.reference == reference)).one()
+                got = {
+                    "state": case.state,
+                    "status": case.status,
+                    "outcome": case.outcome_code,
+                    "duty_outcome": case.duty_outcome,
+                }
+                assert {k: got[k] for k in wanted.wanted()} == wanted.wanted(), scenario.name
+                # Played as the recent past: opened before now, within the stories' span.
+                assert now - timedelta(weeks=60) < case.opened_at < now
+        routes = {(c.state, c.outcome_code) for c in session.exec(select(Case)).all()}
+        assert {
             ("closed", "O1"),
             ("closed", "O2"),
             ("looked_after_handoff", "O3"),
-            ("part7_handoff", "O5"),
             ("transferred", "O4"),
             ("assistance_rejected", "O5"),
-        }
-        running = {c.state: c for c in cases if c.status == "open"}
-        assert set(running) == {"support_package", "looked_after", "awaiting_joint_visit"}
-        assert running["looked_after"].facts["looked_after"] is True
-        assert running["support_package"].facts["young_person_asked_to_stop"] is True
-        assert "family_asked_to_stop" not in running["support_package"].facts
-        visit = session.exec(
-            select(Timer).where(
-                Timer.case_id == running["awaiting_joint_visit"].id, Timer.name == "joint_visit"
-            )
-        ).one()
-        assert visit.status == "breached"
-        meetings = session.exec(
-            select(Timer)
-            .where(
-                Timer.case_id == running["support_package"].id, Timer.name == "weekly_home_meeting"
-            )
-            .order_by(col(Timer.occurrence))
-        ).all()
-        assert len(meetings) == 5 and meetings[-1].status != "closed"
+        } <= routes
         linked = _one_case(session, "care-leaver-transition")
-        assert (linked.state, linked.status) == ("needs_assessment", "open")
-        assert {c.duty_outcome for c in cases} >= {"accommodation_secured_6_months_existing"}
-        staff = session.exec(
-            select(StaffMember).where(col(StaffMember.username).startswith("demo."))
-        ).all()
-        assert {s.email.rsplit("@", 1)[1] for s in staff} == {
-            "dartford.example",
-            "gravesham.example",
-            "medway.example",
-        }
+        assert linked.status == "open"
         assert session.exec(select(ClockOffset)).one().frozen_at is None
         assert verify_chain(session).ok

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from benchmarks import sweep_cost
-from benchmarks.__main__ import Benchmark, run_all
+from benchmarks import startup, sweep_cost
+from benchmarks.__main__ import Benchmark, benchmarks, run_all
 from benchmarks.databases import PostgresUnavailableError
 from benchmarks.report import INFO, Result, measured, meets, not_run, print_table, write_json
-from benchmarks.scale import FULL, SMALL
+from benchmarks.scale import FULL, SMALL, Scale
 
 REQUIRED_KEYS = {"name", "value", "unit", "target", "ok"}
 
@@ -92,6 +92,14 @@ def test_small_and_full_scale_report_the_same_sweep_names(backend: str) -> None:
     assert f"sweep_open_flatness_{backend}" in full
     for label in ("1k", "10k", "100k"):
         assert f"sweep_per_due_timer_{label}_{backend}" in full
+
+
+@pytest.mark.parametrize("scale", [FULL, SMALL], ids=["full", "small"])
+def test_both_scales_report_the_startup_rows(scale: Scale) -> None:
+    (item,) = [item for item in benchmarks(scale) if item.names == startup.RESULT_NAMES]
+    names = [name for name, _, _ in item.names]
+    assert {f"startup_{command}_ratio" for command in startup.COMMANDS} <= set(names)
+    assert startup.rounds(scale) >= 3
 
 
 def _fails(error: Exception) -> Callable[[], list[Result]]:

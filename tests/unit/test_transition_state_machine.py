@@ -7,8 +7,11 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from pathways.engine.transitions import CaseSnapshot, Plan, Refusal, decide
-from pathways.roles import ROLES
+from pathways.engine.snapshot import CaseSnapshot
+from pathways.engine.transitions import Plan, decide
+from pathways.principal import Actor
+from pathways.refusal import Refusal
+from pathways.roles import ROLES, parse_role
 from tests.support.example_pathway import EXAMPLE
 
 PAYLOADS: dict[str, list[dict[str, Any]]] = {
@@ -23,6 +26,10 @@ PAYLOADS: dict[str, list[dict[str, Any]]] = {
     "close": [{}],
     "withdraw": [{}],
 }
+
+
+def by(role: str) -> Actor:
+    return Actor("tester", parse_role(role))
 
 
 class CaseMachine(RuleBasedStateMachine):
@@ -40,7 +47,7 @@ class CaseMachine(RuleBasedStateMachine):
         options = PAYLOADS.get(transition, [{}])
         payload = options[choice % len(options)]
         before = self.snapshot
-        decision = decide(EXAMPLE, before, transition, role, payload)
+        decision = decide(EXAMPLE, before, transition, by(role), payload)
         if isinstance(decision, Refusal):
             assert decision.reason
             spec = EXAMPLE.transition(transition)

@@ -18,13 +18,20 @@ from pathways.definitions.youth_1617 import YOUTH_1617
 from pathways.definitions.youth_1617_rules import CLOSURE_AGREEMENTS
 from pathways.eligibility import DateOfBirthError, age_gate, age_on
 from pathways.engine.definition import ANY_STEP, TransitionSpec
-from pathways.engine.transitions import CaseSnapshot, Plan, Refusal, decide
+from pathways.engine.snapshot import CaseSnapshot
+from pathways.engine.transitions import Plan, decide
 from pathways.engine.validate import definition_problems
-from pathways.roles import ROLES
+from pathways.principal import Actor
+from pathways.refusal import Refusal
+from pathways.roles import ROLES, parse_role
 
 HO = "lha-housing-officer"
 SW = "ics-social-worker"
 ENQUIRY_DAY = date(2026, 12, 21)
+
+
+def by(role: str) -> Actor:
+    return Actor("tester", parse_role(role))
 
 
 def intake(**changes: Any) -> dict[str, Any]:
@@ -48,7 +55,7 @@ def born(dob: str) -> dict[str, Any]:
 
 
 def open_with(payload: dict[str, Any], role: str = HO) -> Plan | Refusal:
-    return decide(YOUTH_1617, CaseSnapshot("new_enquiry"), "record_enquiry", role, payload)
+    return decide(YOUTH_1617, CaseSnapshot("new_enquiry"), "record_enquiry", by(role), payload)
 
 
 # The age gate
@@ -180,7 +187,7 @@ def place(role: str = SW, **changes: Any) -> Plan | Refusal:
         open_timers=frozenset({"joint_visit", "emergency_accommodation"}),
     )
     name = "place_under_s20" if role == SW else "place_under_s188"
-    return decide(YOUTH_1617, snapshot, name, role, payload)
+    return decide(YOUTH_1617, snapshot, name, by(role), payload)
 
 
 @pytest.mark.parametrize("role", [SW, HO])
@@ -236,7 +243,7 @@ AGREEMENTS = list(CLOSURE_AGREEMENTS)
 )
 def test_close_is_refused_naming_every_missing_agreement(recorded: set[str]) -> None:
     snapshot = CaseSnapshot("support_package", facts=dict.fromkeys(recorded, True))
-    refused = decide(YOUTH_1617, snapshot, "close_case", HO, {})
+    refused = decide(YOUTH_1617, snapshot, "close_case", by(HO), {})
     assert isinstance(refused, Refusal)
     for fact, label in CLOSURE_AGREEMENTS.items():
         assert (label in refused.reason) == (fact not in recorded)
@@ -244,7 +251,7 @@ def test_close_is_refused_naming_every_missing_agreement(recorded: set[str]) -> 
 
 def test_close_with_all_three_agreements_ends_o2() -> None:
     snapshot = CaseSnapshot("support_package", facts=dict.fromkeys(AGREEMENTS, True))
-    plan = decide(YOUTH_1617, snapshot, "close_case", SW, {})
+    plan = decide(YOUTH_1617, snapshot, "close_case", by(SW), {})
     assert isinstance(plan, Plan)
     assert (plan.outcome, plan.ends_case) == ("O2", True)
 
@@ -252,10 +259,10 @@ def test_close_with_all_three_agreements_ends_o2() -> None:
 def test_close_needs_the_open_duty_outcome_too() -> None:
     facts = {**dict.fromkeys(AGREEMENTS, True), "lha_duty": "prevention"}
     snapshot = CaseSnapshot("support_package", facts=facts)
-    refused = decide(YOUTH_1617, snapshot, "close_case", HO, {})
+    refused = decide(YOUTH_1617, snapshot, "close_case", by(HO), {})
     assert isinstance(refused, Refusal)
     assert "duty_outcome" in refused.reason
-    plan = decide(YOUTH_1617, snapshot, "close_case", HO, {"duty_outcome": "contact_lost"})
+    plan = decide(YOUTH_1617, snapshot, "close_case", by(HO), {"duty_outcome": "contact_lost"})
     assert isinstance(plan, Plan)
     assert plan.recorded_facts == {"duty_outcome": "contact_lost"}
 
@@ -268,7 +275,7 @@ def test_escalation_clears_earlier_requests_to_stop_and_pauses_the_package() -> 
             {"weekly_home_meeting", "weekly_case_review", "monthly_stakeholder_review"}
         ),
     )
-    plan = decide(YOUTH_1617, snapshot, "escalate_to_assessment", SW, {})
+    plan = decide(YOUTH_1617, snapshot, "escalate_to_assessment", by(SW), {})
     assert isinstance(plan, Plan)
     assert not any(plan.recorded_facts[fact] for fact in AGREEMENTS)
     assert {t.name for t in plan.timers_to_open} == {"referral_decision", "cf_assessment"}
@@ -282,7 +289,7 @@ def test_a_recorded_meeting_starts_the_next_weekly_occurrence() -> None:
         YOUTH_1617,
         snapshot,
         "record_home_meeting",
-        HO,
+        by(HO),
         {"support_taken_up": True, "progress": "improving"},
     )
     assert isinstance(plan, Plan)
@@ -310,7 +317,7 @@ ROLE_CASES = [
 def test_every_other_role_is_refused_with_403(transition: str, role: str) -> None:
     spec = YOUTH_1617.transition(transition)
     assert spec is not None
-    refused = decide(YOUTH_1617, CaseSnapshot(_a_from_step(spec)), transition, role, {})
+    refused = decide(YOUTH_1617, CaseSnapshot(_a_from_step(spec)), transition, by(role), {})
     assert isinstance(refused, Refusal)
     assert (refused.code, refused.http_status) == ("forbidden", 403)
     assert role in refused.reason
@@ -431,7 +438,7 @@ def _walk(*moves: Move) -> CaseSnapshot:
     assert isinstance(opened, Plan)
     snapshot = YouthCaseMachine.after(CaseSnapshot("new_enquiry"), opened)
     for transition, role, payload in moves:
-        plan = decide(YOUTH_1617, snapshot, transition, role, payload)
+        plan = decide(YOUTH_1617, snapshot, transition, by(role), payload)
         assert isinstance(plan, Plan), plan
         snapshot = YouthCaseMachine.after(snapshot, plan)
     return snapshot
@@ -486,7 +493,7 @@ class YouthCaseMachine(RuleBasedStateMachine):
     def _try(self, transition: str, role: str, choice: int) -> None:
         options = PAYLOADS[transition]
         before = self.snapshot
-        decision = decide(YOUTH_1617, before, transition, role, options[choice % len(options)])
+        decision = decide(YOUTH_1617, before, transition, by(role), options[choice % len(options)])
         if isinstance(decision, Refusal):
             assert decision.reason
             return
@@ -534,6 +541,6 @@ test_youth_case_invariants = YouthCaseMachine.TestCase
 def test_a_closed_case_refuses_everything() -> None:
     for transition in YOUTH_1617.transitions:
         for role in transition.roles:
-            refused = decide(YOUTH_1617, CLOSED_STATE, transition.name, role, {})
+            refused = decide(YOUTH_1617, CLOSED_STATE, transition.name, by(role), {})
             assert isinstance(refused, Refusal)
             assert refused.code == "case_closed"

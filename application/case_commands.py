@@ -1,0 +1,176 @@
+"""The case use cases every edge calls: who is acting, open a case, record a step, and read
+where cases stand. The CLI and the dashboard parse and render; the rules live here and below.
+
+Each returns its result or a typed ``Refusal`` (with its HTTP status); nothing is raised for a
+move the rules refuse. Writes commit before the pathway flow runs, through the ``EventRunner``
+the edge passes in, so this layer never imports Prefect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from application import case_views
+from application.cases import Applied, CaseNotFoundError, open_case, submit_event
+from application.principals import Acting, acting
+from infrastructure import clock
+from infrastructure.db import get_engine, session_scope
+from pathways.definitions import UnknownPathwayError, get_definition
+from pathways.engine.definition import PathwayDefinition
+from pathways.refusal import Refusal
+
+ENQUIRY_TIME = "enquiry_received_at"
+
+
+class EventRunner(Protocol):
+    """Runs a recorded event's pathway flow, then any event it created on a linked case, and
+    reports what applying it did (the Prefect layer provides one)."""
+
+    def __call__(self, pathway: str, case_ref: str, event_id: int) -> Applied: ...
+
+
+def act_as(
+    username: str,
+    role: str | None,
+    *,
+    attempted: str,
+    case_reference: str | None = None,
+) -> Acting | Refusal:
+    """The named member of staff acting in one of their roles; a refusal is audited."""
+    engine = get_engine()
+    with session_scope(engine) as session:
+        return acting(
+            session,
+            username,
+            role,
+            attempted=attempted,
+            case_reference=case_reference,
+            at=clock.now(engine),
+        )
+
+
+def _definition(pathway: str) -> PathwayDefinition | Refusal:
+    try:
+        return get_definition(pathway)
+    except UnknownPathwayError as unknown:
+        return Refusal("not_found", f"pathway: {unknown}", "pathway")
+
+
+def with_enquiry_time(
+    definition: PathwayDefinition, payload: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """An opening that asks when the enquiry came in, and is not told, took it just now."""
+    filled = dict(payload)
+    opening = definition.transition(definition.opening_transition)
+    model = opening.input_model if opening else None
+    if model is not None and ENQUIRY_TIME in model.model_fields and ENQUIRY_TIME not in filled:
+        filled[ENQUIRY_TIME] = now.isoformat()
+    return filled
+
+
+def start_case(
+    *,
+    acting: Acting,
+    pathway: str,
+    authority_id: str,
+    payload: Mapping[str, Any],
+    runner: EventRunner,
+    now: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> Applied | Refusal:
+    definition = _definition(pathway)
+    if isinstance(definition, Refusal):
+        return definition
+    engine = get_engine()
+    at = now or clock.now(engine)
+    with session_scope(engine) as session:
+        submitted = open_case(
+            session,
+            pathway=definition.name,
+            authority_id=authority_id,
+            payload=with_enquiry_time(definition, payload, at),
+            acting=acting,
+            now=at,
+            idempotency_key=idempotency_key or uuid.uuid4().hex,
+        )
+    if isinstance(submitted, Refusal):
+        return submitted
+    return runner(submitted.pathway, submitted.case_reference, submitted.event_id)
+
+
+def record_step(
+    *,
+    acting: Acting,
+    case_reference: str,
+    transition: str,
+    payload: Mapping[str, Any],
+    runner: EventRunner,
+    now: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> Applied | Refusal:
+    engine = get_engine()
+    with session_scope(engine) as session:
+        try:
+            submitted = submit_event(
+                session,
+                case_reference=case_reference,
+                transition=transition,
+                payload=payload,
+                acting=acting,
+                now=now or clock.now(engine),
+                idempotency_key=idempotency_key or uuid.uuid4().hex,
+            )
+        except CaseNotFoundError as missing:
+            return Refusal("not_found", f"case: {missing}", "case")
+    if isinstance(submitted, Refusal):
+        return submitted
+    return runner(submitted.pathway, submitted.case_reference, submitted.event_id)
+
+
+def show_case(viewer: Acting, reference: str) -> case_views.CaseView | Refusal:
+    engine = get_engine()
+    with session_scope(engine) as session:
+        try:
+            return case_views.case_view(session, viewer, reference, clock.now(engine))
+        except CaseNotFoundError as missing:
+            return Refusal("not_found", f"case: {missing}", "case")
+
+
+def steps_now(
+    viewer: Acting, reference: str
+) -> tuple[str, str, list[case_views.TransitionView]] | Refusal:
+    """(the case's step, its status, the moves open to it now as the viewer sees them)."""
+    with session_scope(get_engine()) as session:
+        try:
+            found = case_views.case_transitions_now(session, viewer, reference)
+        except CaseNotFoundError as missing:
+            return Refusal("not_found", f"case: {missing}", "case")
+        if isinstance(found, Refusal):
+            return found
+        case, views = found
+        return case.state, case.status, views
+
+
+def list_cases(
+    viewer: Acting,
+    *,
+    status: str | None = None,
+    authority_id: str | None = None,
+    overdue_only: bool = False,
+) -> tuple[datetime, list[case_views.CaseRow]]:
+    """(as of when, one row per case the viewer may see)."""
+    engine = get_engine()
+    now = clock.now(engine)
+    with session_scope(engine) as session:
+        rows = case_views.case_rows(
+            session,
+            viewer,
+            now,
+            status=status,
+            authority_id=authority_id,
+            overdue_only=overdue_only,
+        )
+    return now, rows

@@ -1,0 +1,71 @@
+"""A typed refusal: which rule said no, why, and the HTTP status an API answers with.
+
+Every use case returns a result or one of these. The CLI maps the status to an exit code and
+the dashboard to a response, so both give the same answer for the same attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+RefusalCode = Literal[
+    # The move itself (the pathway rules)
+    "unknown_transition",
+    "case_closed",
+    "forbidden",
+    "not_allowed_now",
+    "invalid_input",
+    "refused",
+    # Who is asking (the principal)
+    "unknown_user",
+    "disabled_user",
+    "role_not_held",
+    "role_ambiguous",
+    "reserved_principal",
+    "other_authority",
+    # What they asked about
+    "not_found",
+]
+
+HTTP_STATUS: Final[dict[RefusalCode, int]] = {
+    "unknown_transition": 404,
+    "case_closed": 409,
+    "forbidden": 403,
+    "not_allowed_now": 409,
+    "invalid_input": 422,
+    "refused": 409,
+    "unknown_user": 401,
+    "disabled_user": 401,
+    "role_not_held": 403,
+    "role_ambiguous": 422,
+    "reserved_principal": 403,
+    "other_authority": 403,
+    "not_found": 404,
+}
+PRINCIPAL_CODES: Final = frozenset(
+    {
+        "unknown_user",
+        "disabled_user",
+        "role_not_held",
+        "role_ambiguous",
+        "reserved_principal",
+        "other_authority",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: RefusalCode
+    reason: str
+    field: str | None = None
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.code]
+
+    @property
+    def about_the_principal(self) -> bool:
+        """Refused for who is asking, before any rule of the pathway was looked at."""
+        return self.code in PRINCIPAL_CODES
