@@ -17,8 +17,9 @@ from pydantic import AwareDatetime, BaseModel, EmailStr
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
-from application.cases import load_case, shared_with, snapshot_of
+from application.cases import check_access, load_case, snapshot_of
 from application.principals import Acting
+from infrastructure.authority_config import rule_overrides_for
 from models import (
     Authority,
     Case,
@@ -34,7 +35,7 @@ from pathways.definitions import get_definition
 from pathways.engine.definition import ANY_STEP, PathwayDefinition, TransitionSpec
 from pathways.engine.snapshot import CaseSnapshot
 from pathways.engine.transitions import decide
-from pathways.principal import Actor, Principal, may_act_on
+from pathways.principal import Actor, Principal
 from pathways.refusal import Refusal
 
 SIMPLE_TYPES: dict[Any, str] = {
@@ -65,6 +66,11 @@ class TransitionView:
     to_step: str
     roles: list[str]
     input: list[InputField]
+    opens_timers: list[str]
+    """Each timer the step starts, with its period: ``name: title``."""
+    closes_timers: list[str]
+    notifies: list[str]
+    """Each alert the step sends: ``template -> recipients``."""
     # Only for a case: "ready", "needs input" or "refused now: <reason>".
     now: str | None = None
 
@@ -103,7 +109,15 @@ def input_fields(model: type[BaseModel] | None, prefix: str = "") -> list[InputF
     return fields
 
 
-def _transition_view(transition: TransitionSpec, now: str | None = None) -> TransitionView:
+def _transition_view(
+    definition: PathwayDefinition, transition: TransitionSpec, now: str | None = None
+) -> TransitionView:
+    """One step as a practitioner reviews it: who records it, what it takes, and the timers
+    and alerts it starts and stops, all in one place."""
+    closes = dict.fromkeys(transition.closes_timers)
+    closes.update(
+        dict.fromkeys(n for n, t in definition.timers.items() if transition.name in t.closed_by)
+    )
     return TransitionView(
         name=transition.name,
         title=transition.title,
@@ -113,12 +127,17 @@ def _transition_view(transition: TransitionSpec, now: str | None = None) -> Tran
         to_step=transition.to_step,
         roles=list(transition.roles),
         input=input_fields(transition.input_model),
+        opens_timers=[
+            f"{name}: {definition.timers[name].title_for()}" for name in transition.opens_timers
+        ],
+        closes_timers=list(closes),
+        notifies=[f"{n.template} -> {', '.join(n.to)}" for n in transition.notifications],
         now=now,
     )
 
 
 def pathway_transitions(definition: PathwayDefinition) -> list[TransitionView]:
-    return [_transition_view(transition) for transition in definition.transitions]
+    return [_transition_view(definition, transition) for transition in definition.transitions]
 
 
 def _availability(refusal: Refusal | None) -> str | None:
@@ -148,7 +167,7 @@ def transitions_now(
         decided = decide(definition, snapshot, transition.name, actor, {})
         now = _availability(decided if isinstance(decided, Refusal) else None)
         if now is not None:
-            views.append(_transition_view(transition, now))
+            views.append(_transition_view(definition, transition, now))
     return views
 
 
@@ -237,16 +256,19 @@ def is_overdue(status: str, due_at: datetime, now: datetime) -> bool:
 
 
 def timer_views(
-    session: Session, definition: PathwayDefinition, case_id: int, now: datetime
+    session: Session, definition: PathwayDefinition, case: Case, now: datetime
 ) -> list[TimerView]:
     timers = session.exec(
-        select(Timer).where(Timer.case_id == case_id).order_by(col(Timer.due_at), col(Timer.id))
+        select(Timer).where(Timer.case_id == case.id).order_by(col(Timer.due_at), col(Timer.id))
     ).all()
+    overrides = rule_overrides_for(case.authority_id)
     return [
         TimerView(
             id=timer.id or 0,
             name=timer.name,
-            title=spec.title if (spec := definition.timers.get(timer.name)) else timer.name,
+            title=spec.title_for(overrides)
+            if (spec := definition.timers.get(timer.name))
+            else timer.name,
             rule=timer.rule_id,
             occurrence=timer.occurrence,
             due_at=timer.due_at,
@@ -303,18 +325,19 @@ def _linked(session: Session, case: Case) -> list[LinkedCase]:
     return linked
 
 
-def _visible(session: Session, viewer: Acting, reference: str) -> Case | Refusal:
-    """The case, if the viewer's authority owns it or it is shared with them; raises
+def _visible(session: Session, viewer: Acting, reference: str, view: str) -> Case | Refusal:
+    """The case, if the viewer's authority owns it or it is shared with them (a refusal is
+    audited, like any attempt on another authority's case); raises
     application.cases.CaseNotFoundError for an unknown reference."""
     case = load_case(session, reference)
-    refused = may_act_on(viewer.principal, case.authority_id, shared_with(session, case))
+    refused = check_access(session, viewer, case, attempted=view, at=None)
     return case if refused is None else refused
 
 
 def case_view(
     session: Session, viewer: Acting, reference: str, now: datetime
 ) -> CaseView | Refusal:
-    case = _visible(session, viewer, reference)
+    case = _visible(session, viewer, reference, "case.show")
     if isinstance(case, Refusal):
         return case
     case_id = case.id or 0
@@ -344,7 +367,7 @@ def case_view(
         linked_cases=_linked(session, case),
         steps=_steps(session, definition, case_id),
         decisions=_decisions(session, case_id),
-        timers=timer_views(session, definition, case_id, now),
+        timers=timer_views(session, definition, case, now),
         notifications=_notifications(session, case_id),
     )
 
@@ -352,7 +375,7 @@ def case_view(
 def case_transitions_now(
     session: Session, viewer: Acting, reference: str
 ) -> tuple[Case, list[TransitionView]] | Refusal:
-    case = _visible(session, viewer, reference)
+    case = _visible(session, viewer, reference, "case.steps")
     if isinstance(case, Refusal):
         return case
     definition = get_definition(case.pathway, case.definition_version)

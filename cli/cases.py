@@ -204,7 +204,7 @@ def _table(
     title: str,
     headings: tuple[str, ...],
     rows: Sequence[Sequence[str | Text]],
-    wrapped: tuple[str, ...] = ("title", "from", "input (* = required)", "now"),
+    wrapped: tuple[str, ...] = ("title", "from", "input (* = required)", "now", "then"),
 ) -> Table:
     table = Table(title=title, title_justify="left")
     for heading in headings:
@@ -281,11 +281,24 @@ def _transitions_table(title: str, views: list[TransitionView], for_case: bool) 
             "\n".join(f"{f.name}{' *' if f.required else ''}: {f.type}" for f in view.input) or "—"
         )
         where = view.now if for_case else ", ".join(view.from_steps)
+        follows = [
+            *(f"opens {timer}" for timer in view.opens_timers),
+            *(f"closes {timer}" for timer in view.closes_timers),
+            *(f"alerts {alert}" for alert in view.notifies),
+        ]
         rows.append(
-            [view.name, view.title, where or "", "\n".join(view.roles), fields, view.to_step]
+            [
+                view.name,
+                view.title,
+                where or "",
+                "\n".join(view.roles),
+                fields,
+                view.to_step,
+                "\n".join(follows) or "—",
+            ]
         )
     second = "now" if for_case else "from"
-    headings = ("step", "title", second, "roles", "input (* = required)", "to")
+    headings = ("step", "title", second, "roles", "input (* = required)", "to", "then")
     return _table(title, headings, rows)
 
 

@@ -528,3 +528,20 @@ def _date_deadline(rule: Rule, start: date | datetime, amount: int) -> Deadline:
     start_at = to_london(start) if isinstance(start, datetime) else start_of_day(start_day)
     due_date = _DATE_COUNTERS[rule.convention](rule, start_day, amount)
     return Deadline(rule, amount, start_at, due_date, end_of_day(due_date), is_datetime=False)
+
+
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "hours": ("hour", "hours"),
+    "days": ("day", "days"),
+    "working_days": ("working day", "working days"),
+    "weeks": ("week", "weeks"),
+    "months": ("month", "months"),
+}
+
+
+def describe_amount(rule_id: str, overrides: Mapping[str, int] | None = None) -> str:
+    """The period in force, as a practitioner says it: "24 hours", "1 working day"."""
+    rule = get_rule(rule_id)
+    amount = resolve_amount(rule, overrides)
+    one, many = UNIT_WORDS.get(rule.unit, (rule.unit, rule.unit))
+    return f"{amount} {one if amount == 1 else many}"

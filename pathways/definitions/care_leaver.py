@@ -11,7 +11,7 @@ accommodation plan and the LHA duties (B2-B10) are not here yet.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel
 
@@ -25,9 +25,10 @@ from pathways.engine.definition import (
     TransitionSpec,
 )
 from pathways.engine.inputs import StrictInput
+from pathways.roles import Role
 
-SW = "ics-social-worker"
-PA = "personal-adviser"
+SW: Final[Role] = "ics-social-worker"
+PA: Final[Role] = "personal-adviser"
 
 
 class CareLeaverOpening(StrictInput):

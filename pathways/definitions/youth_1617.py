@@ -13,6 +13,8 @@ closing alerts say only "Case closed" (spec §6: no refusal of help, no care sta
 
 from __future__ import annotations
 
+from typing import Final
+
 from pathways.definitions import register
 from pathways.definitions import youth_1617_rules as rules
 from pathways.definitions.youth_1617_inputs import (
@@ -40,17 +42,19 @@ from pathways.engine.definition import (
     TransitionSpec,
 )
 from pathways.engine.inputs import Rationale
+from pathways.roles import Role
+from pathways.vocabulary import Recipient, to_role
 
-HO = "lha-housing-officer"
-SENIOR_OFFICER = "lha-senior-officer"
-SW = "ics-social-worker"
-EH_WORKER = "early-help-practitioner"
-EH_LEAD = "early-help-unit-lead"
-TEAM_MANAGER = "ics-team-manager"
-SYSTEM = "system"
+HO: Final[Role] = "lha-housing-officer"
+SENIOR_OFFICER: Final[Role] = "lha-senior-officer"
+SW: Final[Role] = "ics-social-worker"
+EH_WORKER: Final[Role] = "early-help-practitioner"
+EH_LEAD: Final[Role] = "early-help-unit-lead"
+TEAM_MANAGER: Final[Role] = "ics-team-manager"
+SYSTEM: Final[Role] = "system"
 
-BOTH_LEADS = ("lha", "ics")
-BOTH_MANAGERS = (f"role:{SENIOR_OFFICER}", f"role:{TEAM_MANAGER}")
+BOTH_LEADS: Final[tuple[Recipient, ...]] = ("lha", "ics")
+BOTH_MANAGERS: Final[tuple[Recipient, ...]] = (to_role(SENIOR_OFFICER), to_role(TEAM_MANAGER))
 CASE_CLOSED = NotificationSpec(
     template="case_closed", to=("lha", "ics", "referrer"), event="Case closed"
 )
@@ -114,7 +118,7 @@ STEPS = {
 TIMERS = {
     "joint_visit": TimerSpec(
         name="joint_visit",
-        title="Joint visit to family and young person (24 hours)",
+        title="Joint visit to family and young person ({period})",
         rule="joint-visit-1617",
         owner_team="joint",
         starts_from="enquiry_received_at",
@@ -135,7 +139,7 @@ TIMERS = {
     ),
     "looked_after_24h": TimerSpec(
         name="looked_after_24h",
-        title="s.20 accommodation for more than 24 hours",
+        title="s.20 accommodation for more than {period}",
         rule="looked-after-24h",
         owner_team="ics",
         starts_from="placed_at",
@@ -173,29 +177,29 @@ TIMERS = {
     ),
     "referral_decision": TimerSpec(
         name="referral_decision",
-        title="ICS decision on the referral (1 working day)",
+        title="ICS decision on the referral ({period})",
         rule="rfs-triage",
         owner_team="ics",
         closed_by=("record_referral_decision",),
-        notify_on_warning=(f"role:{TEAM_MANAGER}",),
-        escalate_to=("role:ics-service-manager",),
+        notify_on_warning=(to_role(TEAM_MANAGER),),
+        escalate_to=(to_role("ics-service-manager"),),
     ),
     "cf_assessment": TimerSpec(
         name="cf_assessment",
-        title="Child and family assessment (45 working days)",
+        title="Child and family assessment ({period})",
         rule="cf-assessment",
         owner_team="ics",
         closed_by=("complete_assessment",),
-        escalate_to=(f"role:{TEAM_MANAGER}",),
+        escalate_to=(to_role(TEAM_MANAGER),),
     ),
     "prevention_duty": TimerSpec(
         name="prevention_duty",
-        title="LHA prevention duty (56 days)",
+        title="LHA prevention duty ({period})",
         rule="prevention-duty",
         owner_team="lha",
         starts_from="satisfied_on",
         closed_by=("end_prevention_duty",),
-        escalate_to=(f"role:{SENIOR_OFFICER}",),
+        escalate_to=(to_role(SENIOR_OFFICER),),
     ),
 }
 

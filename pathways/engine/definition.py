@@ -12,10 +12,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pathways.deadlines import describe_amount
 from pathways.engine.snapshot import CaseSnapshot
 from pathways.principal import Actor
 from pathways.roles import Role
 from pathways.vocabulary import ChainName, Recipient, Team
+
+PERIOD = "{period}"
+"""Written in a timer's title where it names its period, e.g. "Joint visit ({period})"."""
 
 ANY_STEP = "*"
 """A from-step meaning any step that is not terminal (e.g. a transfer out of area)."""
@@ -65,6 +69,11 @@ class TimerSpec(_Frozen):
     on_breach: str | None = Field(
         default=None, description="a transition the system records when this timer breaches"
     )
+
+    def title_for(self, overrides: Mapping[str, int] | None = None) -> str:
+        """The title with ``{period}`` filled from the rule in force at the case's authority,
+        so a title never names an amount an override has changed."""
+        return self.title.replace(PERIOD, describe_amount(self.rule, overrides))
 
 
 class NotificationSpec(_Frozen):

@@ -106,7 +106,7 @@ def test_time_travel_is_refused_in_production(sqlite_database_url: str, tmp_path
         tmp_path,
         PATHWAYS_ALLOW_TIME_TRAVEL="1",
         PATHWAYS_ENVIRONMENT="production",
-        PATHWAYS_SECRET_KEY="a-real-secret-for-this-test",
+        PATHWAYS_SESSION_SECRET="a-real-session-secret-for-this-test-0123456789",
     )
     assert_usage_error(run_cli(env, "clock", "advance", "1h"), "never in production")
 
@@ -181,7 +181,7 @@ def test_ops_commands_refuse_an_unmigrated_database_until_migrate(tmp_path: Path
 
     migrated = run_cli(env, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "at migration 0001" in migrated.stdout
+    assert "at migration 0002" in migrated.stdout
     assert json_out(run_cli(env, "notifications", "list", "--json")) == []
 
 

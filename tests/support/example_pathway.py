@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel, EmailStr
 
@@ -17,9 +17,11 @@ from pathways.engine.definition import (
     TransitionSpec,
 )
 from pathways.engine.inputs import PersonDetails, StrictInput
+from pathways.roles import Role
+from pathways.vocabulary import to_role
 
-HO = "lha-housing-officer"
-SW = "ics-social-worker"
+HO: Final[Role] = "lha-housing-officer"
+SW: Final[Role] = "ics-social-worker"
 
 
 class OpenReferral(StrictInput):
@@ -73,7 +75,7 @@ EXAMPLE = PathwayDefinition(
             rule="joint-visit-1617",
             owner_team="joint",
             closed_by=("record_visit",),
-            escalate_to=("role:lha-senior-officer", "role:ics-team-manager"),
+            escalate_to=(to_role("lha-senior-officer"), to_role("ics-team-manager")),
             escalation_chain="lha",
         ),
         "weekly_review": TimerSpec(
