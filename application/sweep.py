@@ -26,7 +26,7 @@ from application.cases import FollowUp
 from application.recovery import stale_pending_events
 from application.timers import new_timer
 from infrastructure import audit
-from infrastructure.authority_config import authority_config
+from infrastructure.authority_config import rule_overrides_for
 from infrastructure.db import session_scope
 from models import Case, CaseEvent, Notification, Timer
 from notifications.messages import message_rows
@@ -123,7 +123,10 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
         system_events: list[tuple[str, str, CaseEvent]] = []
         # A batch holds thousands of timers on a handful of (authority, chain) pairs.
         chains: dict[tuple[str, str], list[str]] = {}
+        overrides: dict[str, dict[str, int]] = {}
         for row in rows:
+            if row.authority_id not in overrides:
+                overrides[row.authority_id] = rule_overrides_for(row.authority_id)
             definition = _definition(row.pathway, row.definition_version)
             spec = definition.timers[row.name]
             chain: list[str] = []
@@ -172,7 +175,7 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                 authority_id=row.authority_id,
                 facts=row.facts or {},
                 pathway_title=definition.title,
-                event=f"{spec.title}: {EVENT_TITLES[firing.kind]}",
+                event=f"{spec.title_for(overrides[row.authority_id])}: {EVENT_TITLES[firing.kind]}",
                 due=row.due_at,
                 owning_team=row.owner_team,
                 recipients=_recipients(spec, firing, chain),
@@ -221,9 +224,9 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                     )
                 )
             if firing.kind == "breach" and row.recurring:
-                overrides = authority_config().authority(row.authority_id).rule_overrides
+                in_force = overrides[row.authority_id]
                 next_occurrences.append(
-                    new_timer(row.case_id, spec, row.due_at, now, overrides, row.occurrence + 1)
+                    new_timer(row.case_id, spec, row.due_at, now, in_force, row.occurrence + 1)
                 )
         _write(session, updates, notifications, next_occurrences)
         session.add_all(event for _, _, event in system_events)

@@ -4,16 +4,13 @@ the check that the database is migrated."""
 from __future__ import annotations
 
 import getpass
-from pathlib import Path
 from typing import NoReturn
 
 import typer
-from alembic.script import ScriptDirectory
 from rich.console import Console
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
-from infrastructure.db import alembic_config, get_engine
+from infrastructure.db import SCHEMA_HEAD, current_revision, get_engine
 from infrastructure.settings import get_settings
 
 USAGE_ERROR = 2
@@ -46,26 +43,9 @@ def parse_port(option: str, value: str) -> int:
     return int(value)
 
 
-def _database_missing(url: str) -> bool:
-    parsed = make_url(url)
-    # Connecting would create an empty SQLite file; a command refused must write nothing.
-    return (
-        parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not Path(parsed.database).exists()
-    )
-
-
-def schema_revisions(url: str) -> tuple[str | None, str | None]:
+def schema_revisions(url: str) -> tuple[str | None, str]:
     """(the database's migration, the newest one), read without writing anything."""
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    if _database_missing(url):
-        return None, head
-    with get_engine(url).connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None, head
-        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    return (str(current) if current else None), head
+    return current_revision(url), SCHEMA_HEAD
 
 
 def migrated_engine() -> Engine:

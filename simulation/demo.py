@@ -12,6 +12,7 @@ runs once: an audit event marks it done.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,7 +108,9 @@ def seed_demo(engine: Engine, scenarios: list[Scenario] | None = None) -> dict[s
 
 def _play(player: EntryPlayer, entry: _Entry, references: dict[str, str]) -> None:
     play = entry.play
-    key = f"demo:{entry.scenario.name}:{play.where}"
+    # Event keys are short columns; the scenario's name is not, so it is hashed.
+    story = hashlib.sha256(entry.scenario.name.encode()).hexdigest()[:12]
+    key = f"demo:{story}:{play.where}"
     what = f"demo scenario '{entry.scenario.name}', {play.where} ({play.title})"
     match play:
         case OpenCase():

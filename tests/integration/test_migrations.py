@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
-from infrastructure.db import alembic_config, make_engine, migrate
+from infrastructure.db import SCHEMA_HEAD, alembic_config, make_engine, migrate
 
 
 def test_the_migrated_schema_is_the_models_schema(migrated_database_url: str) -> None:
@@ -24,6 +24,13 @@ def test_the_migrated_schema_is_the_models_schema(migrated_database_url: str) ->
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_the_schema_head_commands_check_is_alembics(sqlite_database_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(sqlite_database_url))
+    assert script.get_current_head() == SCHEMA_HEAD
 
 
 def test_0002_keeps_roles_and_timer_steps(database_url: str) -> None:
