@@ -11,15 +11,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from application import case_views
-from application.cases import Applied, CaseNotFoundError, open_case, submit_event
-from application.principals import Acting, acting
-from infrastructure import clock
+from application.cases import (
+    Applied,
+    CaseNotFoundError,
+    load_case,
+    open_case,
+    shared_with,
+    submit_event,
+)
+from application.principals import Acting, acting, audit_refusal
+from infrastructure import audit, clock
 from infrastructure.db import get_engine, session_scope
+from models import Authority, CaseShare
 from pathways.definitions import UnknownPathwayError, get_definition
 from pathways.engine.definition import PathwayDefinition
+from pathways.principal import may_act_on
 from pathways.refusal import Refusal
 
 ENQUIRY_TIME = "enquiry_received_at"
@@ -128,6 +137,62 @@ def record_step(
     if isinstance(submitted, Refusal):
         return submitted
     return runner(submitted.pathway, submitted.case_reference, submitted.event_id)
+
+
+ShareReason = Literal["cross_district_referral", "placement"]
+SHARE_BASIS = "seed 002, cross-district moves; spec §4"
+
+
+def share_case(
+    *,
+    acting: Acting,
+    case_reference: str,
+    authority_id: str,
+    reason: ShareReason,
+    now: datetime | None = None,
+) -> Refusal | None:
+    """Shares a case with another authority under the protocol, so its staff may act on it.
+    Only staff of the authority the case belongs to may share it."""
+    engine = get_engine()
+    at = now or clock.now(engine)
+    with session_scope(engine) as session:
+        try:
+            case = load_case(session, case_reference)
+        except CaseNotFoundError as missing:
+            return Refusal("not_found", f"case: {missing}", "case")
+        owner = may_act_on(acting.principal, case.authority_id)
+        if owner is not None:
+            return audit_refusal(
+                session, acting, owner, attempted="case.share", case_reference=case.reference, at=at
+            )
+        if session.get(Authority, authority_id) is None:
+            return Refusal("invalid_input", f"with: unknown authority '{authority_id}'", "with")
+        if authority_id == case.authority_id:
+            return Refusal(
+                "invalid_input", f"with: the case already belongs to {authority_id}", "with"
+            )
+        if authority_id in shared_with(session, case):
+            return None
+        session.add(
+            CaseShare(
+                case_id=case.id or 0,
+                authority_id=authority_id,
+                reason=reason,
+                shared_by=acting.username,
+                shared_at=at,
+            )
+        )
+        audit.record(
+            session,
+            actor=acting.username,
+            role=acting.role,
+            action="case.shared",
+            case_reference=case.reference,
+            after={"with": authority_id, "reason": reason},
+            basis=SHARE_BASIS,
+            at=at,
+        )
+    return None
 
 
 def show_case(viewer: Acting, reference: str) -> case_views.CaseView | Refusal:

@@ -16,14 +16,21 @@ from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, cast, get_args
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from application.case_commands import act_as, list_cases, show_case, steps_now
+from application.case_commands import (
+    ShareReason,
+    act_as,
+    list_cases,
+    share_case,
+    show_case,
+    steps_now,
+)
 from application.case_views import CaseView, TimerView, TransitionView, pathway_transitions
 from application.cases import Applied
 from application.principals import Acting
@@ -484,6 +491,39 @@ def record_command(
     _print_after_move(view, before)
     for linked_pathway, linked_reference, _event in applied.follow_ups:
         typer.echo(f"linked case opened: {linked_reference} ({linked_pathway})")
+
+
+@case_app.command("share")
+def share_command(
+    reference: Annotated[str, typer.Argument(metavar="REF", help="e.g. JP-7K3Q-9D2F.")],
+    authority: Annotated[
+        str, typer.Option("--with", metavar="ID", help="The authority to share it with.")
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", metavar="|".join(get_args(ShareReason)), help="Why, under the protocol."
+        ),
+    ],
+    username: As,
+    role: Role = None,
+) -> None:
+    """Share a case with another authority (a cross-district referral, or a placement in its
+    district), so its staff may act on it. Only the owning authority's staff may share."""
+    reference = _reference(reference)
+    if reason not in get_args(ShareReason):
+        fail(f"--reason: '{reason}' is not one of {', '.join(get_args(ShareReason))}")
+    _check_authority(authority)
+    who = _acting(username, role, "case.share", reference)
+    refused = share_case(
+        acting=who,
+        case_reference=reference,
+        authority_id=authority,
+        reason=cast(ShareReason, reason),
+    )
+    if refused is not None:
+        _refused(refused)
+    typer.echo(f"{reference} is shared with {authority} ({reason.replace('_', ' ')})")
 
 
 @case_app.command(

@@ -12,10 +12,13 @@ from sqlalchemy.engine import Engine
 
 from infrastructure.db import SCHEMA_HEAD, current_revision, get_engine
 from infrastructure.settings import get_settings
+from pathways.roles import OPERATOR_ROLE
 
 USAGE_ERROR = 2
 FAILURE = 1
-CLI_ROLE = "system"
+CLI_ROLE = OPERATOR_ROLE
+"""Operations on the server's own command line are a person's, recorded as the operator's,
+never as the system's: only the sweep and recovery act as the system."""
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:

@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     "audit": "cli.audit",
     "notifications": "cli.notifications",
     "clock": "cli.clock",
+    "staff": "cli.staff",
     "case": "cli.cases",
 }
 

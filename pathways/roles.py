@@ -32,6 +32,7 @@ Role = Literal[
     # Product roles
     "coordinator",
     "auditor",
+    "operator",
     "system",
 ]
 Service = Literal["housing", "childrens", "product"]
@@ -57,6 +58,7 @@ ROLES: Final[dict[Role, str]] = {
     "ifd-service-manager": "Integrated Front Door Service Manager",
     "coordinator": "Pathway coordinator",
     "auditor": "Auditor (read only)",
+    "operator": "Operator (the command line on the server: migrations, staff, the clock)",
     "system": "The system (timers, imports)",
 }
 assert set(ROLES) == set(get_args(Role)), "every role has a title"
@@ -64,7 +66,8 @@ assert set(ROLES) == set(get_args(Role)), "every role has a title"
 SYSTEM_ROLE: Final[Role] = "system"
 
 LHA_ROLES: Final = frozenset(r for r in ROLES if r.startswith("lha-") or r == "housing-director")
-PRODUCT_ROLES: Final = frozenset({"coordinator", "auditor", "system"})
+OPERATOR_ROLE: Final[Role] = "operator"
+PRODUCT_ROLES: Final = frozenset({"coordinator", "auditor", "operator", "system"})
 ICS_ROLES: Final = frozenset(ROLES) - LHA_ROLES - PRODUCT_ROLES
 
 

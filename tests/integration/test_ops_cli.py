@@ -140,7 +140,7 @@ def test_set_advance_and_reset_move_the_shared_clock_and_are_audited(
     assert audit_actions(engine) == ["clock.set", "clock.advanced", "clock.reset"]
     with session_scope(engine) as session:
         events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
-        assert all(event.actor.startswith("cli") and event.role == "system" for event in events)
+        assert all(event.actor.startswith("cli") and event.role == "operator" for event in events)
         assert events[1].before is not None and events[1].after is not None
         assert datetime.fromisoformat(events[1].after["now"]) == moved
         assert verify_chain(session).ok

@@ -173,12 +173,26 @@ def test_staff_of_another_district_cannot_touch_a_case_until_it_is_shared(
         ("principal.refused.other_authority", "ho.swale")
     ] * 3
 
-    # Placed in Swale under the protocol: Swale's officer may now act on it.
+    # Only the owning authority shares a case; Swale cannot let itself in.
+    _refused_once(
+        _run("case", "share", reference, "--with", "swale", "--reason", "placement",
+             "--as", "ho.swale"),
+        "error: refused (403): case: the case belongs to dartford",
+    )  # fmt: skip
+    # Placed in Swale under the protocol: Dartford shares it, and Swale's officer may act on it.
+    shared = _run(
+        "case", "share", reference, "--with", "swale", "--reason", "placement",
+        "--as", "ho.dartford",
+    )  # fmt: skip
+    assert shared.exit_code == 0, shared.output
     with session_scope(directory) as session:
-        case = session.exec(select(Case).where(Case.reference == reference)).one()
-        session.add(
-            CaseShare(case_id=case.id or 0, authority_id="swale", reason="placement", shared_by="t")
+        share = session.exec(select(CaseShare)).one()
+        assert (share.authority_id, share.reason, share.shared_by) == (
+            "swale",
+            "placement",
+            "ho.dartford",
         )
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "case.shared")).one()
     recorded = _run("case", "record", reference, "triage_safe_tonight", "--as", "ho.swale")
     assert recorded.exit_code == 0, recorded.output
     listed = _run("case", "list", "--as", "ho.swale", "--json")

@@ -114,6 +114,9 @@ FAILING = """
 name: deliberately wrong expectations
 pathway: example
 start: "2026-12-21T09:00:00+00:00"
+staff:
+  - {username: ho.dartford, display_name: "Housing Officer", email: ho@dartford.example,
+     role: lha-housing-officer, authority: dartford, team: lha}
 cases:
   yp:
     authority: dartford
