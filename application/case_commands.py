@@ -61,6 +61,10 @@ def act_as(
         )
 
 
+def _no_such_case(missing: CaseNotFoundError) -> Refusal:
+    return Refusal("not_found", f"case: {missing}", "case")
+
+
 def _definition(pathway: str) -> PathwayDefinition | Refusal:
     try:
         return get_definition(pathway)
@@ -133,7 +137,7 @@ def record_step(
                 idempotency_key=idempotency_key or uuid.uuid4().hex,
             )
         except CaseNotFoundError as missing:
-            return Refusal("not_found", f"case: {missing}", "case")
+            return _no_such_case(missing)
     if isinstance(submitted, Refusal):
         return submitted
     return runner(submitted.pathway, submitted.case_reference, submitted.event_id)
@@ -159,7 +163,7 @@ def share_case(
         try:
             case = load_case(session, case_reference)
         except CaseNotFoundError as missing:
-            return Refusal("not_found", f"case: {missing}", "case")
+            return _no_such_case(missing)
         owner = may_act_on(acting.principal, case.authority_id)
         if owner is not None:
             return audit_refusal(
@@ -201,7 +205,7 @@ def show_case(viewer: Acting, reference: str) -> case_views.CaseView | Refusal:
         try:
             return case_views.case_view(session, viewer, reference, clock.now(engine))
         except CaseNotFoundError as missing:
-            return Refusal("not_found", f"case: {missing}", "case")
+            return _no_such_case(missing)
 
 
 def steps_now(
@@ -212,7 +216,7 @@ def steps_now(
         try:
             found = case_views.case_transitions_now(session, viewer, reference)
         except CaseNotFoundError as missing:
-            return Refusal("not_found", f"case: {missing}", "case")
+            return _no_such_case(missing)
         if isinstance(found, Refusal):
             return found
         case, views = found

@@ -7,26 +7,22 @@ the dashboard to a response, so both give the same answer for the same attempt.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
-RefusalCode = Literal[
-    # The move itself (the pathway rules)
-    "unknown_transition",
-    "case_closed",
-    "forbidden",
-    "not_allowed_now",
-    "invalid_input",
-    "refused",
-    # Who is asking (the principal)
+MoveRefusalCode = Literal[
+    "unknown_transition", "case_closed", "forbidden", "not_allowed_now", "invalid_input", "refused"
+]
+"""Refused by the pathway rules: the move itself."""
+PrincipalRefusalCode = Literal[
     "unknown_user",
     "disabled_user",
     "role_not_held",
     "role_ambiguous",
     "reserved_principal",
     "other_authority",
-    # What they asked about
-    "not_found",
 ]
+"""Refused for who is asking, before any rule of the pathway was looked at."""
+RefusalCode = Literal[MoveRefusalCode, PrincipalRefusalCode, "not_found"]
 
 HTTP_STATUS: Final[dict[RefusalCode, int]] = {
     "unknown_transition": 404,
@@ -43,16 +39,7 @@ HTTP_STATUS: Final[dict[RefusalCode, int]] = {
     "other_authority": 403,
     "not_found": 404,
 }
-PRINCIPAL_CODES: Final = frozenset(
-    {
-        "unknown_user",
-        "disabled_user",
-        "role_not_held",
-        "role_ambiguous",
-        "reserved_principal",
-        "other_authority",
-    }
-)
+PRINCIPAL_CODES: Final = frozenset(get_args(PrincipalRefusalCode))
 
 
 @dataclass(frozen=True)

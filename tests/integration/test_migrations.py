@@ -7,12 +7,32 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
 from infrastructure.db import SCHEMA_HEAD, alembic_config, make_engine, migrate
+
+
+def _authority_and_case(connection: Connection) -> None:
+    """One authority and one open case as raw rows: the same in every revision's schema."""
+    connection.execute(
+        text(
+            "INSERT INTO authority (id, name, kind, children_services_authority, "
+            "ooh_verified, extra_contacts, routes, ics_routes, ooh_routes, "
+            "escalation_chains, data_gaps, source) VALUES ('dartford', 'Dartford', "
+            "'district', 'kcc', false, '[]', '[]', '[]', '[]', '{}', '[]', 'test')"
+        )
+    )
+    connection.execute(
+        text(
+            'INSERT INTO "case" (reference, pathway, definition_version, authority_id, '
+            "state, status, facts, version, opened_at) VALUES ('JP-AAAA-BBBB', "
+            "'youth-1617-intake', '1.0', 'dartford', 'caf_plan', 'open', '{}', 1, "
+            "'2026-12-01 09:00:00')"
+        )
+    )
 
 
 def test_the_migrated_schema_is_the_models_schema(migrated_database_url: str) -> None:
@@ -38,27 +58,12 @@ def test_0002_keeps_roles_and_timer_steps(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO authority (id, name, kind, children_services_authority, "
-                    "ooh_verified, extra_contacts, routes, ics_routes, ooh_routes, "
-                    "escalation_chains, data_gaps, source) VALUES ('dartford', 'Dartford', "
-                    "'district', 'kcc', false, '[]', '[]', '[]', '[]', '{}', '[]', 'test')"
-                )
-            )
+            _authority_and_case(connection)
             connection.execute(
                 text(
                     "INSERT INTO staffmember (username, display_name, email, role, authority_id, "
                     "team, active) VALUES ('tm.one', 'Team Manager', 'tm@example.org', "
                     "'ics-team-manager', 'dartford', 'ics', true)"
-                )
-            )
-            connection.execute(
-                text(
-                    'INSERT INTO "case" (reference, pathway, definition_version, authority_id, '
-                    "state, status, facts, version, opened_at) VALUES ('JP-AAAA-BBBB', "
-                    "'youth-1617-intake', '1.0', 'dartford', 'caf_plan', 'open', '{}', 1, "
-                    "'2026-12-01 09:00:00')"
                 )
             )
             connection.execute(
@@ -101,22 +106,7 @@ def test_a_raw_update_cannot_write_an_unknown_status(
     engine = make_engine(migrated_database_url)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO authority (id, name, kind, children_services_authority, "
-                    "ooh_verified, extra_contacts, routes, ics_routes, ooh_routes, "
-                    "escalation_chains, data_gaps, source) VALUES ('dartford', 'Dartford', "
-                    "'district', 'kcc', false, '[]', '[]', '[]', '[]', '{}', '[]', 'test')"
-                )
-            )
-            connection.execute(
-                text(
-                    'INSERT INTO "case" (reference, pathway, definition_version, authority_id, '
-                    "state, status, facts, version, opened_at) VALUES ('JP-AAAA-BBBB', "
-                    "'youth-1617-intake', '1.0', 'dartford', 'caf_plan', 'open', '{}', 1, "
-                    "'2026-12-01 09:00:00')"
-                )
-            )
+            _authority_and_case(connection)
             connection.execute(
                 text(
                     "INSERT INTO timer (case_id, name, rule_id, citation, closed_by, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, get_args
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,7 +15,7 @@ from pathways.engine.definition import PathwayDefinition, StepSpec, TransitionSp
 from pathways.engine.snapshot import CaseSnapshot, HistoryEntry
 from pathways.engine.transitions import Plan, decide
 from pathways.principal import SYSTEM, Actor, Principal, choose_role, may_act_on
-from pathways.refusal import Refusal
+from pathways.refusal import HTTP_STATUS, PRINCIPAL_CODES, Refusal, RefusalCode
 from pathways.roles import ROLES, Role, parse_role
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -143,3 +143,8 @@ def test_dual_sign_off_passes_exactly_for_two_people_of_two_services(
 ) -> None:
     decided = decide(SIGN_OFF, _after_first(*first), "second_sign_off", Actor(*second), {})
     assert isinstance(decided, Plan) == (first[0] != second[0] and first[1] != second[1])
+
+
+def test_every_refusal_has_its_http_status() -> None:
+    assert set(HTTP_STATUS) == set(get_args(RefusalCode))
+    assert set(HTTP_STATUS) > PRINCIPAL_CODES
