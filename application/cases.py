@@ -44,14 +44,6 @@ from pathways.roles import parse_role
 log = logging.getLogger(__name__)
 
 
-class EventRefusedError(Exception):
-    """A move the rules do not allow. ``refusal`` says which rule and, for input, which field."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.reason)
-        self.refusal = refusal
-
-
 class CaseNotFoundError(LookupError):
     pass
 
