@@ -20,7 +20,7 @@ run: install
 	$(BIN)/pathways serve
 
 test: install
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from pydantic import BaseModel
+
 from application import case_views
 from application.cases import (
     Applied,
@@ -21,6 +23,7 @@ from application.cases import (
     open_case,
     shared_with,
     submit_event,
+    with_happened_at,
 )
 from application.principals import Acting, acting, audit_refusal
 from infrastructure import audit, clock
@@ -30,8 +33,6 @@ from pathways.definitions import UnknownPathwayError, get_definition
 from pathways.engine.definition import PathwayDefinition
 from pathways.principal import may_act_on
 from pathways.refusal import Refusal
-
-ENQUIRY_TIME = "enquiry_received_at"
 
 
 class EventRunner(Protocol):
@@ -72,16 +73,9 @@ def _definition(pathway: str) -> PathwayDefinition | Refusal:
         return Refusal("not_found", f"pathway: {unknown}", "pathway")
 
 
-def with_enquiry_time(
-    definition: PathwayDefinition, payload: Mapping[str, Any], now: datetime
-) -> dict[str, Any]:
-    """An opening that asks when the enquiry came in, and is not told, took it just now."""
-    filled = dict(payload)
+def _opening_model(definition: PathwayDefinition) -> type[BaseModel] | None:
     opening = definition.transition(definition.opening_transition)
-    model = opening.input_model if opening else None
-    if model is not None and ENQUIRY_TIME in model.model_fields and ENQUIRY_TIME not in filled:
-        filled[ENQUIRY_TIME] = now.isoformat()
-    return filled
+    return opening.input_model if opening else None
 
 
 def start_case(
@@ -104,7 +98,7 @@ def start_case(
             session,
             pathway=definition.name,
             authority_id=authority_id,
-            payload=with_enquiry_time(definition, payload, at),
+            payload=with_happened_at(_opening_model(definition), payload, at),
             acting=acting,
             now=at,
             idempotency_key=idempotency_key or uuid.uuid4().hex,

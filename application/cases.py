@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -19,6 +19,7 @@ from application.principals import Acting, audit_refusal
 from application.timers import close_timers, open_timers
 from infrastructure import audit
 from infrastructure.authority_config import authority_config
+from infrastructure.settings import get_settings
 from models import (
     Authority,
     Case,
@@ -31,9 +32,11 @@ from models import (
     Timer,
 )
 from notifications.messages import queue_transition_notifications
+from pathways.calendar import london_date
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition
 from pathways.engine.inputs import ConsentGiven, PersonDetails
+from pathways.engine.limits import InputLimits
 from pathways.engine.snapshot import CaseSnapshot, HistoryEntry
 from pathways.engine.transitions import Plan, decide
 from pathways.principal import Actor, may_act_on
@@ -109,6 +112,17 @@ def check_access(
         return None
     return audit_refusal(
         session, acting, refusal, attempted=attempted, case_reference=case.reference, at=at
+    )
+
+
+def input_limits(now: datetime) -> InputLimits:
+    """What an input is checked against: the application clock's ``now`` and the configured
+    clock skew and parent age gap."""
+    settings = get_settings()
+    return InputLimits(
+        now=now,
+        max_clock_skew=timedelta(minutes=settings.max_clock_skew_minutes),
+        min_parent_age_gap_years=settings.min_parent_age_gap_years,
     )
 
 
@@ -230,6 +244,7 @@ def open_case(
         definition.opening_transition,
         acting.actor,
         payload,
+        limits=input_limits(now),
     )
     if isinstance(decision, Refusal):
         return _refuse_and_audit(
@@ -338,6 +353,21 @@ def load_case(session: Session, reference: str, *, for_update: bool = False) -> 
     return case
 
 
+HAPPENED_AT = {"enquiry_received_at": "moment", "placed_at": "moment", "satisfied_on": "day"}
+"""Inputs saying when something happened: left out, it happened as it is being recorded."""
+
+
+def with_happened_at(
+    model: type[BaseModel] | None, payload: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The payload, with each of its model's happened-at fields it leaves out set to now."""
+    filled = dict(payload)
+    for name, kind in HAPPENED_AT.items():
+        if model is not None and name in model.model_fields and name not in filled:
+            filled[name] = now.isoformat() if kind == "moment" else london_date(now).isoformat()
+    return filled
+
+
 def submit_event(
     session: Session,
     *,
@@ -361,7 +391,17 @@ def submit_event(
     if existing is not None:
         return Submitted(case.reference, case.pathway, existing.id or 0, duplicate=True)
     definition = get_definition(case.pathway, case.definition_version)
-    decision = decide(definition, snapshot_of(session, case), transition, acting.actor, payload)
+    spec = definition.transition(transition)
+    if spec is not None:
+        payload = with_happened_at(spec.input_model, payload, now)
+    decision = decide(
+        definition,
+        snapshot_of(session, case),
+        transition,
+        acting.actor,
+        payload,
+        limits=input_limits(now),
+    )
     if isinstance(decision, Refusal):
         return _refuse_and_audit(
             session,
@@ -441,7 +481,16 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
     definition = get_definition(case.pathway, case.definition_version)
     payload = _with_people(session, case, event.payload)
     actor = Actor(event.actor, parse_role(event.role))
-    decision = decide(definition, snapshot_of(session, case), event.transition, actor, payload)
+    # Checked against the moment it was submitted, as it was then: a pending event applied
+    # later (recovery, a slow flow) is neither more nor less in the future than it was.
+    decision = decide(
+        definition,
+        snapshot_of(session, case),
+        event.transition,
+        actor,
+        payload,
+        limits=input_limits(event.occurred_at),
+    )
     if isinstance(decision, Refusal):
         return _reject(session, case, event, decision)
     follow_ups, summary = _apply_plan(session, definition, case, event, decision)

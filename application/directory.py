@@ -7,6 +7,10 @@ second import is a no-op. The seed owns the contact fields; configuration owns t
 ``ooh_verified`` and ``last_verified`` are set by people: an import starts them at
 False/None and afterwards leaves them alone (``ooh_verified`` resets only if the OOH number
 itself changes).
+
+Routes are stored as references (``email:<address>``, ``route:<name>``; see
+``notifications.routes``), so neither the rows nor the audit events of an import hold a relay
+URL or its credentials.
 """
 
 from __future__ import annotations
@@ -20,10 +24,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from infrastructure import audit
-from infrastructure.authority_config import AuthorityConfig, UnknownAuthorityError, authority_config
+from infrastructure.authority_config import (
+    AuthorityConfig,
+    AuthorityConfigError,
+    UnknownAuthorityError,
+    authority_config,
+)
 from infrastructure.settings import PROJECT_ROOT
 from models.directory import Authority
-from notifications.routes import email_route
+from notifications.routes import RouteError, configured_route, email_route
 from pathways.directory_seed import OOH_SAME_AS_MAIN_GAP, SeedAuthority, parse_contacts
 from pathways.escalation import chain_levels
 from pathways.vocabulary import ChainName
@@ -31,6 +40,7 @@ from pathways.vocabulary import ChainName
 __all__ = [
     "SEED_PATH",
     "DirectoryConfigMismatchError",
+    "DirectoryRouteError",
     "ImportResult",
     "Team",
     "UnknownAuthorityError",
@@ -80,6 +90,10 @@ class DirectoryConfigMismatchError(ValueError):
     """Seed 002 and config/authorities.yaml do not list the same authority ids."""
 
 
+class DirectoryRouteError(AuthorityConfigError):
+    """A configured route is not an e-mail address or ``route:<name>``; names the field."""
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -111,9 +125,30 @@ def check_seed_matches_config(seed: Sequence[SeedAuthority], config: AuthorityCo
     raise DirectoryConfigMismatchError("authority ids differ: " + "; ".join(problems))
 
 
-def _route(target: str) -> str:
-    """An Apprise URL as given, or a bare e-mail address turned into one."""
-    return target if "://" in target else email_route(target)
+def _configured_routes(config: AuthorityConfig) -> dict[str, list[str]]:
+    """Every configured route as a reference, by its field; refuses the first bad one.
+
+    Configuration holds addresses and ``route:<name>`` only: an Apprise URL (which may hold
+    credentials) is refused, not converted, so a token pasted into the YAML is noticed and
+    moved to ``PATHWAYS_ROUTES`` rather than quietly kept in a file under version control.
+    """
+    fields: dict[str, list[str]] = {}
+    for services_id, services in config.children_services.items():
+        for kind in ("ics_routes", "ifd_routes", "ooh_routes"):
+            fields[f"children_services.{services_id}.{kind}"] = getattr(services, kind)
+    for authority_id, entry in config.authorities.items():
+        fields[f"authorities.{authority_id}.extra_routes"] = entry.extra_routes
+    references: dict[str, list[str]] = {}
+    for field, targets in fields.items():
+        references[field] = []
+        for index, target in enumerate(targets):
+            try:
+                references[field].append(configured_route(target))
+            except RouteError as refused:
+                raise DirectoryRouteError(
+                    f"authority configuration: {field}[{index}]: {refused}"
+                ) from None
+    return references
 
 
 def _is_placeholder(address: str) -> bool:
@@ -131,8 +166,9 @@ def authority_record(seed: SeedAuthority, config: AuthorityConfig) -> dict[str, 
     services = config.children_services[entry.children_services]
     lha_chain, lha_top = config.lha_escalation_chain(seed.id)
 
+    configured = _configured_routes(config)
     routes = [email_route(seed.email)] if seed.email else []
-    routes += [_route(target) for target in entry.extra_routes]
+    routes += configured[f"authorities.{seed.id}.extra_routes"]
 
     gaps = list(seed.data_gaps)
     if not routes:
@@ -158,8 +194,8 @@ def authority_record(seed: SeedAuthority, config: AuthorityConfig) -> dict[str, 
             "website": seed.website,
             "extra_contacts": [extra.as_dict() for extra in seed.extra_contacts],
             "routes": routes,
-            "ics_routes": [_route(target) for target in services.ics_routes],
-            "ooh_routes": [_route(target) for target in services.ooh_routes],
+            "ics_routes": configured[f"children_services.{entry.children_services}.ics_routes"],
+            "ooh_routes": configured[f"children_services.{entry.children_services}.ooh_routes"],
             "escalation_chains": {
                 "lha": lha_chain,
                 "lha_top": lha_top,
@@ -195,6 +231,7 @@ def import_directory(
     config = config or authority_config()
     seed = list(seed) if seed is not None else load_seed()
     check_seed_matches_config(seed, config)
+    _configured_routes(config)  # a bad route anywhere refuses the import before any write
     # A second importer waits here, then sees the first one's rows as unchanged.
     audit.lock_head(session)
 

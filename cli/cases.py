@@ -20,6 +20,7 @@ from typing import Annotated, Any, NoReturn, cast, get_args
 from zoneinfo import ZoneInfo
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -35,6 +36,8 @@ from application.case_views import CaseView, TimerView, TransitionView, pathway_
 from application.cases import Applied
 from application.principals import Acting
 from cli.common import FAILURE, console, fail, migrated_engine
+from cli.examples import load_example
+from cli.prefect_api import product_prefect
 from infrastructure import clock
 from infrastructure.authority_config import (
     AuthorityConfigError,
@@ -59,6 +62,13 @@ case_app = typer.Typer(
 )
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+WideFlag = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="One line per row, however wide (for `less -S`); else tables fit the terminal.",
+    ),
+]
 As = Annotated[
     str,
     typer.Option(
@@ -207,17 +217,22 @@ def _echo_json(value: Any) -> None:
     typer.echo(json.dumps(_jsonable(value), indent=2))
 
 
-def _table(
-    title: str,
-    headings: tuple[str, ...],
-    rows: Sequence[Sequence[str | Text]],
-    wrapped: tuple[str, ...] = ("title", "from", "input (* = required)", "now", "then"),
-) -> Table:
-    table = Table(title=title, title_justify="left")
-    for heading in headings:
-        # Names, roles and times stay whole so they can be copied; prose wraps.
-        prose = heading in wrapped
-        table.add_column(heading, no_wrap=not prose, overflow="fold" if prose else "ellipsis")
+WHOLE = ("case", "step", "timer", "name")
+"""Columns whose cells are copied into other commands: never wrapped or cut."""
+
+
+def _table(title: str, headings: tuple[str, ...], rows: Sequence[Sequence[str | Text]]) -> Table:
+    """A table that fits an 80-column terminal: prose wraps, identifiers stay whole."""
+    # No vertical rules: they cost three columns per column, and 80 are all there may be.
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY, pad_edge=False)
+    for index, heading in enumerate(headings):
+        if heading in WHOLE:
+            widest = max([len(heading), *(len(str(row[index])) for row in rows)])
+            table.add_column(heading, no_wrap=True, min_width=widest)
+        else:
+            # Long cells fold onto more lines rather than being cut; headings stay whole.
+            longest_word = max(len(word) for word in heading.split())
+            table.add_column(heading, overflow="fold", min_width=longest_word)
     for row in rows:
         # Plain Text: titles carry citations like "[S000]" that rich would read as markup.
         table.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in row))
@@ -247,8 +262,8 @@ def _timer_rows(timers: list[TimerView]) -> list[list[str | Text]]:
 TIMER_HEADINGS = ("timer", "title", "rule", "due (UK time)", "status", "escalation")
 
 
-def _print_case(view: CaseView, now: datetime) -> None:
-    out = console()
+def _print_case(view: CaseView, now: datetime, wide: bool) -> None:
+    out = console(wide)
     outcome = f"{view.outcome_code} ({view.outcome_label})" if view.outcome_code else "—"
     linked = ", ".join(f"{c.relation} {c.reference} ({c.pathway})" for c in view.linked_cases)
     summary = Table.grid(padding=(0, 2))
@@ -269,7 +284,7 @@ def _print_case(view: CaseView, now: datetime) -> None:
         summary.add_row(Text(label, style="bold"), Text(value))
     out.print(summary)
     steps = [[when(s.at), s.title, s.actor or "—", s.role or "—"] for s in view.steps]
-    out.print(_table("Steps recorded", ("when", "step", "actor", "role"), steps))
+    out.print(_table("Steps recorded", ("when", "title", "actor", "role"), steps))
     decisions = [[when(d.at), d.kind, d.outcome, d.decided_by, d.role] for d in view.decisions]
     if decisions:
         headings = ("when", "decision", "outcome", "decided by", "role")
@@ -335,6 +350,10 @@ def steps_command(
             help="A pathway name (every step) or a case reference (the steps open to it now).",
         ),
     ],
+    step: Annotated[
+        str | None,
+        typer.Argument(metavar="[STEP]", help="With a pathway: only this step."),
+    ] = None,
     username: Annotated[
         str | None,
         typer.Option(
@@ -342,17 +361,30 @@ def steps_command(
         ),
     ] = None,
     role: Role = None,
+    example: Annotated[
+        bool,
+        typer.Option(
+            "--example", help="With PATHWAY STEP: print a sample input document for the step."
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     if not is_case_reference(target.strip().upper()):
         definition = _definition(target)
         views = pathway_transitions(definition)
+        if step is not None:
+            views = [_one_step(definition, views, step)]
+        if example:
+            _print_example(definition, views, step)
+            return
         title = f"{definition.name} {definition.version}: {definition.title}"
         if as_json:
             _echo_json({"pathway": definition.name, "version": definition.version, "steps": views})
             return
         console().print(_transitions_table(title, views, for_case=False))
         return
+    if step is not None or example:
+        fail("STEP, --example: give a pathway name, not a case reference, to see a step's input")
     reference = _reference(target)
     if username is None:
         fail("--as: a case's open steps are shown to a member of staff: give --as USERNAME")
@@ -369,6 +401,31 @@ def steps_command(
         return
     title = f"{reference} at {step}: steps open now"
     console().print(_transitions_table(title, views, for_case=True))
+
+
+def _one_step(
+    definition: PathwayDefinition, views: list[TransitionView], step: str
+) -> TransitionView:
+    found = next((view for view in views if view.name == step), None)
+    if found is None:
+        names = ", ".join(view.name for view in views)
+        fail(f"STEP: '{step}' is not a step of {definition.name} (its steps: {names})")
+    return found
+
+
+def _print_example(
+    definition: PathwayDefinition, views: list[TransitionView], step: str | None
+) -> None:
+    if step is None:
+        fail("--example: name the step, e.g. `pathways case steps PATHWAY STEP --example`")
+    if not views[0].input:
+        typer.echo(f"{step} takes no input: record it without --input")
+        return
+    try:
+        document = load_example(definition.name, step)
+    except (OSError, ValueError) as missing:
+        fail(f"--example: no sample input for {definition.name} {step}: {missing}", FAILURE)
+    typer.echo(json.dumps(document, indent=2))
 
 
 def _viewed(viewer: Acting, reference: str) -> CaseView:
@@ -439,16 +496,15 @@ def open_command(
     from application.case_commands import start_case
     from flows.dispatch import run_pathway_event
 
-    _, view = _finish(
-        who,
-        start_case(
+    with product_prefect():
+        started = start_case(
             acting=who,
             pathway=definition.name,
             authority_id=authority,
             payload=payload,
             runner=run_pathway_event,
-        ),
-    )
+        )
+    _, view = _finish(who, started)
     console().print(
         Text(f"opened {view.reference}: {view.pathway} {view.version}, authority {authority}")
     )
@@ -476,16 +532,15 @@ def record_command(
     from application.case_commands import record_step
     from flows.dispatch import run_pathway_event
 
-    applied, view = _finish(
-        who,
-        record_step(
+    with product_prefect():
+        recorded = record_step(
             acting=who,
             case_reference=reference,
             transition=step,
             payload=payload,
             runner=run_pathway_event,
-        ),
-    )
+        )
+    applied, view = _finish(who, recorded)
     title = next((s.title for s in reversed(view.steps) if s.transition == step), step)
     console().print(Text(f"recorded on {reference}: {title}"))
     _print_after_move(view, before)
@@ -536,6 +591,7 @@ def show_command(
     username: As,
     role: Role = None,
     as_json: JsonFlag = False,
+    wide: WideFlag = False,
 ) -> None:
     reference = _reference(reference)
     view = _viewed(_acting(username, role, "case.show", reference), reference)
@@ -543,7 +599,7 @@ def show_command(
     if as_json:
         _echo_json({**asdict(view), "overdue": view.overdue, "as_of": now})
         return
-    _print_case(view, now)
+    _print_case(view, now, wide)
 
 
 @case_app.command("list")
@@ -561,6 +617,7 @@ def list_command(
     username: As = "",
     role: Role = None,
     as_json: JsonFlag = False,
+    wide: WideFlag = False,
 ) -> None:
     """One row per case the member of staff may see, oldest first: its step, outcome, overdue
     timers and next due time."""
@@ -575,22 +632,21 @@ def list_command(
         return
     table = _table(
         f"Cases (as of {when(now)})",
-        ("case", "pathway", "authority", "step", "status", "outcome", "overdue", "next due"),
+        ("case", "pathway", "LHA", "step", "status", "late", "next due"),
         [
             [
                 r.reference,
                 r.pathway,
                 r.authority_id,
                 r.step,
-                r.status,
-                r.outcome_code or "—",
+                f"{r.status} {r.outcome_code}" if r.outcome_code else r.status,
                 Text(str(r.overdue), style="bold red") if r.overdue else "0",
                 when(r.next_due),
             ]
             for r in rows
         ],
     )
-    console().print(table)
+    console(wide).print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ the check that the database is migrated."""
 from __future__ import annotations
 
 import getpass
+import os
 from typing import NoReturn
 
 import typer
@@ -34,10 +35,15 @@ def cli_actor() -> str:
         return "cli"
 
 
-def console() -> Console:
+WIDE = 200
+
+
+def console(wide: bool = False) -> Console:
+    """The terminal, whose width tables fit (``COLUMNS`` when set); asked for wide, or piped
+    with no ``COLUMNS``, one line per row."""
     found = Console()
-    # Piped or captured output: do not squeeze tables into 80 columns.
-    return found if found.is_terminal else Console(width=200)
+    fits = found.is_terminal or "COLUMNS" in os.environ
+    return found if fits and not wide else Console(width=WIDE)
 
 
 def parse_port(option: str, value: str) -> int:

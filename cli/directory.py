@@ -2,7 +2,9 @@
 
 Both commands migrate the database named by ``PATHWAYS_DATABASE_URL`` and import the seed when
 the directory is empty, so they work on a fresh database. ``show`` checks the id against
-``config/authorities.yaml`` first, so an unknown id writes nothing.
+``config/authorities.yaml`` first, so an unknown id writes nothing. Routes are references
+(``email:<address>``, ``route:<name>``); the relay they go through is shown redacted, so no
+credential from ``PATHWAYS_SMTP_URL`` or ``PATHWAYS_ROUTES`` is ever printed.
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from application.directory import (
     import_directory,
     list_authorities,
 )
-from infrastructure.authority_config import UnknownAuthorityError, authority_config
+from infrastructure.authority_config import (
+    AuthorityConfigError,
+    UnknownAuthorityError,
+    authority_config,
+)
 from infrastructure.db import get_engine, migrate, session_scope
 from infrastructure.settings import get_settings
 from models.directory import Authority
+from notifications.redaction import redact_url
+
+ROUTE_FIELDS = ("routes", "ics_routes", "ooh_routes")
 
 directory_app = typer.Typer(
     no_args_is_help=True,
@@ -48,12 +57,18 @@ def _fail(message: str) -> NoReturn:
 
 def _ensure_imported(session: Session) -> None:
     if directory_is_empty(session):
-        import_directory(session)
+        try:
+            import_directory(session)
+        except AuthorityConfigError as refused:
+            _fail(str(refused))
 
 
 def _as_dict(row: Authority) -> dict[str, Any]:
     dumped = row.model_dump(mode="json")
     data: dict[str, Any] = {name: dumped[name] for name in Authority.model_fields}
+    for name in ROUTE_FIELDS:
+        # References hold no secret; a row from before them might, so each is redacted.
+        data[name] = [redact_url(route) for route in data[name]]
     data["escalation"] = {team: escalation_chain(row, team) for team in ("lha", "ics", "ifd")}
     return data
 
@@ -129,6 +144,7 @@ def show_command(
             data = _as_dict(get_authority(session, authority_id))
     except UnknownAuthorityError as exc:
         _fail(str(exc))
+    data["mail_relay"] = redact_url(get_settings().smtp_url)
     if as_json:
         _print_json(data)
         return
@@ -161,6 +177,7 @@ def _print_authority(data: dict[str, Any]) -> None:
         ("OOH routes", "ooh_routes"),
     ):
         table.add_row(label, _cell("\n".join(data[key])))
+    table.add_row("e-mail routes via", _cell(data["mail_relay"]))
     for team, levels in data["escalation"].items():
         chain = " → ".join(levels)
         if team == "lha" and not data["escalation_chains"].get("lha_top"):

@@ -8,13 +8,16 @@ and ``pathways deadline`` should wait for neither.
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Iterator, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 from typer.main import get_group
 
+from infrastructure.error_reference import report_unexpected
 from infrastructure.logging_setup import configure_logging
 from infrastructure.settings import SettingsError, get_settings
 
@@ -82,6 +85,25 @@ class _LazyCommands(MutableMapping[str, "Command"]):
         return len(self._modules.keys() | self._loaded.keys())
 
 
+UNEXPECTED_ERROR = 1
+# What the command line itself turns into a message and an exit code.
+HANDLED = (typer.TyperException, typer.Exit, typer.Abort, EOFError, BrokenPipeError)
+log = logging.getLogger(__name__)
+
+
+def unexpected_error(error: Exception) -> NoReturn:
+    """One line and exit 1 for an error no command expected. Its message, arguments and the
+    values in its frames may hold the input (a name, a date of birth), so neither the
+    terminal nor the log sees them: the log has the reference, the type and the location."""
+    reference = report_unexpected(error, log)
+    typer.echo(
+        f"error: unexpected error, reference {reference} (logged); "
+        "unfinished changes were rolled back and the input is not shown",
+        err=True,
+    )
+    raise typer.Exit(UNEXPECTED_ERROR) from None
+
+
 class LazyGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
@@ -91,9 +113,25 @@ class LazyGroup(TyperGroup):
         # Typer's own version reads every value, which would import every module.
         return list(self.commands)
 
+    def invoke(self, ctx: Context) -> Any:
+        # Here rather than only in main(), so every way of running the app (the console
+        # script, CliRunner in the tests) reports an unexpected error the same way.
+        try:
+            return super().invoke(ctx)
+        except HANDLED:
+            raise
+        except Exception as error:
+            unexpected_error(error)
+
 
 app = typer.Typer(
-    cls=LazyGroup, no_args_is_help=True, add_completion=False, help="Joint Protocol Pathways"
+    cls=LazyGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help="Joint Protocol Pathways",
+    # Should anything still escape, a traceback must not print the values of local variables.
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_short=True,
 )
 
 
@@ -111,13 +149,25 @@ def main() -> None:
         for line in str(error).splitlines():
             typer.echo(f"error: {line}", err=True)
         raise SystemExit(2) from None
-    configure_logging(settings.log_dir)
-    if settings.definition_modules:
+    try:
+        _run(settings.log_dir, settings.definition_modules)
+    except HANDLED:
+        raise
+    except Exception as error:
+        try:
+            unexpected_error(error)
+        except typer.Exit as stop:
+            raise SystemExit(stop.exit_code) from None
+
+
+def _run(log_dir: Path, definition_modules: tuple[str, ...]) -> None:
+    configure_logging(log_dir)
+    if definition_modules:
         # Extra definitions (e.g. the test-only example pathway) register themselves on import.
         from pathways.definitions import load_modules
 
         try:
-            load_modules(settings.definition_modules)
+            load_modules(definition_modules)
         except ImportError as error:
             typer.echo(f"error: PATHWAYS_DEFINITION_MODULES: {error}", err=True)
             raise SystemExit(2) from error

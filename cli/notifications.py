@@ -1,4 +1,5 @@
-"""``pathways notifications``: list the outbox and put dead letters back in the queue."""
+"""``pathways notifications``: list the outbox, summarise the dead letters (permanent failures)
+and put them back in the queue."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from rich.table import Table
 
 from application.outbox_admin import (
     STATUSES,
+    DeadLetterSummary,
     NotDeadError,
     NotificationRow,
     Status,
     UnknownNotificationError,
+    dead_letter_summary,
     list_notifications,
     retry_dead_letters,
 )
@@ -33,15 +36,21 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a 
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else "—"
+    # A space, not ISO's "T", so a narrow terminal wraps the time under the date.
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
 def _table(rows: list[NotificationRow]) -> Table:
     table = Table(title="Notification outbox (newest first)")
-    for heading in ("id", "case ref", "event type", "recipient", "status", "attempts"):
-        table.add_column(heading, no_wrap=True)
-    table.add_column("next attempt (UTC)", no_wrap=True)
-    table.add_column("last error")
+    # The reference and the state keep their width on a narrow terminal; the rest wraps.
+    table.add_column("id", no_wrap=True)
+    table.add_column("case ref", no_wrap=True, min_width=12)
+    table.add_column("event type", overflow="fold")
+    table.add_column("recipient", overflow="fold")
+    table.add_column("status", no_wrap=True, min_width=len("permanent-failure"))
+    table.add_column("tries")
+    table.add_column("next attempt (UTC)", overflow="fold")
+    table.add_column("last error", overflow="fold")
     for row in rows:
         table.add_row(
             str(row.id),
@@ -54,6 +63,38 @@ def _table(rows: list[NotificationRow]) -> Table:
             escape(row.last_error or "—"),
         )
     return table
+
+
+def _dead_letter_table(summary: DeadLetterSummary) -> Table:
+    kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_kind.items()) or "none"
+    table = Table(
+        title=f"Dead letters: {summary.total} ({kinds}); newest first",
+        caption="`pathways notifications retry ID` (or --all-dead) queues one again",
+    )
+    table.add_column("id", no_wrap=True)
+    table.add_column("case ref", no_wrap=True, min_width=12)
+    table.add_column("event type", overflow="fold")
+    table.add_column("recipient", overflow="fold")
+    table.add_column("failed (UTC)", overflow="fold")
+    table.add_column("alerted", no_wrap=True)
+    table.add_column("error", overflow="fold")
+    for row in summary.newest:
+        table.add_row(
+            str(row.id),
+            row.case_reference or "—",
+            row.event_type,
+            row.recipient,
+            _when(row.failed_at),
+            "yes" if row.alerted_at else "no",
+            escape(row.last_error or "—"),
+        )
+    return table
+
+
+def _positive(option: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        fail(f"{option}: '{value}' is not a positive whole number")
+    return int(value)
 
 
 @notifications_app.command("list")
@@ -73,19 +114,34 @@ def list_command(
         fail(f"--status: '{status}' is not one of {', '.join(STATUSES)}")
     if case is not None and not is_case_reference(case.strip().upper()):
         fail(f"--case: '{case}' is not a case reference such as JP-7K3Q-9D2F")
-    if not limit.isdigit() or int(limit) < 1:
-        fail(f"--limit: '{limit}' is not a positive whole number")
+    count = _positive("--limit", limit)
     with session_scope(migrated_engine()) as session:
         rows = list_notifications(
             session,
             status=cast(Status | None, status),
             case_reference=case.strip().upper() if case else None,
-            limit=int(limit),
+            limit=count,
         )
     if as_json:
         typer.echo(json.dumps([asdict(row) for row in rows], default=str, indent=2))
         return
     console().print(_table(rows))
+
+
+@notifications_app.command("dead-letters")
+def dead_letters_command(
+    limit: Annotated[str, typer.Option("--limit", metavar="N", help="Show the N newest.")] = "20",
+    as_json: JsonFlag = False,
+) -> None:
+    """The dead letters (permanent failures): how many of each error kind, and the newest with
+    their specific error and whether operations were alerted."""
+    count = _positive("--limit", limit)
+    with session_scope(migrated_engine()) as session:
+        summary = dead_letter_summary(session, limit=count)
+    if as_json:
+        typer.echo(json.dumps(asdict(summary), default=str, indent=2))
+        return
+    console().print(_dead_letter_table(summary))
 
 
 @notifications_app.command("retry")

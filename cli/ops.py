@@ -1,8 +1,8 @@
 """``pathways migrate``, ``pathways sweep`` and ``pathways deliver``.
 
 ``sweep`` and ``deliver`` run the real flows once, now, in this process (handy in a demo after
-``pathways clock advance``). With ``PREFECT_API_URL`` set (``pathways serve`` prints it) the runs
-appear on that server; without it Prefect starts a temporary server for the one run.
+``pathways clock advance``). The runs go to the running system's Prefect server (the one
+``pathways serve`` recorded, or ``PREFECT_API_URL``), so they appear in its UI.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from cli.common import migrated_engine, schema_revisions
+from cli.prefect_api import product_prefect
 from infrastructure.db import migrate
 from infrastructure.settings import get_settings
 
@@ -39,7 +40,8 @@ def sweep_command(as_json: JsonFlag = False) -> None:
     # Imported here so the other commands start without loading Prefect.
     from flows.timer_sweep import timer_sweep
 
-    summary = timer_sweep()
+    with product_prefect():
+        summary = timer_sweep()
     fired = ", ".join(f"{kind} {count}" for kind, count in sorted(summary["fired"].items()))
     _print(
         summary,
@@ -54,11 +56,11 @@ def deliver_command(as_json: JsonFlag = False) -> None:
     migrated_engine()
     from flows.deliver_notifications import deliver_notifications
 
-    totals = deliver_notifications()
+    with product_prefect():
+        totals = deliver_notifications()
     _print(
         totals,
-        f"delivered {totals['delivered']}, retry later {totals['retried']}, "
-        f"dead letters {totals['dead']}",
+        f"sent {totals['sent']}, retry later {totals['retried']}, dead letters {totals['dead']}",
         as_json,
     )
 

@@ -9,6 +9,10 @@ from rich.panel import Panel
 from rich.table import Table
 
 from cli.common import FAILURE, console, fail, parse_port
+from infrastructure.authority_config import AuthorityConfigError
+from infrastructure.settings import get_settings
+from notifications.redaction import redact_url
+from runtime.demo_mail_guard import DemoMailRefusedError
 from runtime.prefect_server import PrefectServerError
 from runtime.runtime import (
     ChildExitedError,
@@ -30,9 +34,9 @@ def _show(endpoints: Endpoints) -> None:
     table.add_column()
     table.add_row("Prefect UI", endpoints.prefect_ui)
     table.add_row("Dashboard", endpoints.dashboard or "not built yet")
-    table.add_row(
-        "Mail", str(endpoints.mail_dir) if endpoints.mail_dir else "sent via PATHWAYS_SMTP_URL"
-    )
+    # The relay URL may carry a password: only its redacted form is ever printed.
+    relay = f"sent via {redact_url(get_settings().smtp_url)} (PATHWAYS_SMTP_URL)"
+    table.add_row("Mail", str(endpoints.mail_dir) if endpoints.mail_dir else relay)
     table.add_row("Logs", str(endpoints.log_dir))
     console().print(
         Panel(
@@ -41,6 +45,26 @@ def _show(endpoints: Endpoints) -> None:
             subtitle="Ctrl-C stops everything",
             expand=False,
         )
+    )
+
+
+def serve_options(
+    *,
+    host: str,
+    port: str,
+    prefect_port: str,
+    smtp_port: str,
+    no_demo: bool,
+    demo_with_real_relay: bool,
+) -> ServeOptions:
+    """The options as given on the command line, checked; a bad port exits 2 naming it."""
+    return ServeOptions(
+        host=host,
+        port=parse_port("--port", port),
+        prefect_port=parse_port("--prefect-port", prefect_port),
+        smtp_port=parse_port("--smtp-port", smtp_port),
+        demo=not no_demo,
+        demo_with_real_relay=demo_with_real_relay,
     )
 
 
@@ -64,18 +88,27 @@ def serve_command(
         ),
     ] = "1025",
     no_demo: Annotated[bool, typer.Option("--no-demo", help="Do not seed demo cases.")] = False,
+    demo_with_real_relay: Annotated[
+        bool,
+        typer.Option(
+            "--demo-with-real-relay",
+            help="Seed the demo cases even though PATHWAYS_SMTP_URL names a real relay: their "
+            "notifications then reach the directory's real council inboxes.",
+        ),
+    ] = False,
 ) -> None:
     """Start the Prefect server, the deployments, the SMTP sink and the dashboard."""
-    options = ServeOptions(
+    options = serve_options(
         host=host,
-        port=parse_port("--port", port),
-        prefect_port=parse_port("--prefect-port", prefect_port),
-        smtp_port=parse_port("--smtp-port", smtp_port),
-        demo=not no_demo,
+        port=port,
+        prefect_port=prefect_port,
+        smtp_port=smtp_port,
+        no_demo=no_demo,
+        demo_with_real_relay=demo_with_real_relay,
     )
     try:
         code = serve(options, _say, _show)
-    except ServeUsageError as error:
+    except (ServeUsageError, DemoMailRefusedError, AuthorityConfigError) as error:
         fail(str(error))
     except (PrefectServerError, ChildExitedError, DatabaseUnavailableError) as error:
         fail(str(error), FAILURE)

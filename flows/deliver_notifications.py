@@ -6,15 +6,21 @@ from prefect import flow, get_run_logger
 
 from tasks.notifications import deliver_batch
 
+TOTALS = ("sent", "retried", "dead", "superseded")
+
 
 @flow(name="deliver-notifications", persist_result=False)
 def deliver_notifications(limit: int = 500, max_batches: int = 20) -> dict[str, int]:
-    totals = {"delivered": 0, "retried": 0, "dead": 0}
+    """Totals of the run: sent, retried later (temporary failures), dead (permanent failures,
+    each reported to operations) and superseded (a lease that ran out mid-send)."""
+    totals = dict.fromkeys(TOTALS, 0)
     for _ in range(max_batches):
         batch = deliver_batch(limit)
         for key in totals:
             totals[key] += batch[key]
-        if batch["delivered"] + batch["retried"] + batch["dead"] < limit:
+        # A permanent failure has just queued its operations alert: send that now, not a
+        # schedule interval later.
+        if sum(batch[key] for key in TOTALS) < limit and not batch["dead"]:
             break
     get_run_logger().info("notifications: %s", totals)
     return totals

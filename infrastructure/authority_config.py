@@ -52,6 +52,12 @@ class AuthorityOverrides(BaseModel):
     escalation_lha: list[str] | None = None
     escalation_lha_top: str | None = None
     extra_routes: list[str] = Field(default_factory=list)
+    operations_email: str | None = Field(
+        default=None,
+        # The alert names a notification and its case reference only; it carries no personal data.
+        description="where a dead letter of this authority's cases is reported",
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    )
 
 
 class Defaults(BaseModel):

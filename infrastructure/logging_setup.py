@@ -1,13 +1,22 @@
 """Application logging: one rotating ``app.log`` in the configured log directory.
 
-Log lines carry case references and ids only; personal data never reaches a logger.
+Log lines carry case references and ids only; personal data never reaches a logger. An
+exception's message may quote input, so the file never holds one: a logged traceback keeps
+its frames and the exception's type, and an exception passed as an argument (``%s``, ``%r``)
+or quoted in the message of the record it is logged with is written as its type name.
+Tracebacks never hold local variables (the standard formatter writes none).
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from infrastructure.error_reference import type_name
 
 LOG_FILE_NAME = "app.log"
 MAX_BYTES = 10 * 1024 * 1024
@@ -28,6 +37,51 @@ APP_PACKAGES = (
     "simulation",
     "tasks",
 )
+
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
+def _withheld(error: BaseException) -> str:
+    return f"<{type_name(error)}: message not logged>"
+
+
+def _safe_args(args: Any) -> Any:
+    if isinstance(args, tuple):
+        return tuple(_withheld(a) if isinstance(a, BaseException) else a for a in args)
+    if isinstance(args, dict):
+        return {k: _withheld(v) if isinstance(v, BaseException) else v for k, v in args.items()}
+    return args
+
+
+class WithholdingFormatter(logging.Formatter):
+    """Writes a record without any exception's message: see the module's docstring."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # A copy: the console and API handlers format the same record with their own rules.
+        safe = logging.makeLogRecord(record.__dict__)
+        safe.args = _safe_args(record.args)
+        try:
+            message = safe.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            for quoted in {repr(error), str(error)} - {""}:
+                message = message.replace(quoted, _withheld(error))
+        safe.msg, safe.args, safe.exc_text = message, None, None
+        return super().format(safe)
+
+    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802  (logging's name)
+        _, error, tb = ei
+        lines = ["Traceback (most recent call last):"]
+        lines += [
+            f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}'
+            for frame in traceback.extract_tb(tb)
+        ]
+        if error is not None:
+            lines.append(_withheld(error))
+        return "\n".join(lines)
 
 
 class AppLogFileHandler(RotatingFileHandler):
@@ -52,7 +106,7 @@ def configure_logging(log_dir: Path, level: int = logging.INFO) -> Path:
         path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
     )
     handler.setLevel(level)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(WithholdingFormatter(LOG_FORMAT))
     root.addHandler(handler)
     # Only the application's loggers are opened up: lowering the root level instead would
     # also let every library's INFO chatter through to the console handlers already there.

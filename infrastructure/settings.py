@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +15,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from pathways.notification_lifecycle import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = PROJECT_ROOT / "var"
 ENV_PREFIX = "PATHWAYS_"
@@ -21,6 +26,8 @@ PLACEHOLDERS = frozenset({"changeme", "change-me", "change_me", "secret", "passw
 PLACEHOLDER_PARTS = ("example", "changeme", "change-me", "change_me", "placeholder")
 # Apprise takes an SMTP password in the query as well as before the host.
 PASSWORD_QUERY_KEYS = ("pass", "password")
+ROUTE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Environment(StrEnum):
@@ -70,6 +77,11 @@ class Settings(BaseSettings):
         default="mailto://127.0.0.1:1025?from=pathways@localhost&mode=insecure",
         description="Apprise URL prefix of the SMTP relay; team addresses are appended as 'to='.",
     )
+    routes: Annotated[dict[str, SecretStr], NoDecode] = Field(
+        default_factory=dict,
+        description="named channels as a JSON object, name -> Apprise URL (often holding a "
+        "token): what a stored 'route:<name>' reference is sent through; a secret, never printed",
+    )
     session_secret: SecretStr | None = Field(
         default=None,
         # Checked even when unset: production must not start without one.
@@ -80,15 +92,56 @@ class Settings(BaseSettings):
         default="inline", description="run pathway flows in this process, or via the deployment"
     )
     log_dir: Path = Field(default=VAR_DIR / "logs")
+    run_dir: Path = Field(
+        default=VAR_DIR / "run",
+        description="where `pathways serve` records how the command line reaches it",
+    )
     mail_dir: Path = Field(
         default=VAR_DIR / "mail", description="where the demo SMTP sink of `pathways serve` writes"
     )
     allow_time_travel: bool = Field(
         default=False, description="let `pathways clock` move the shared virtual clock (demos)"
     )
+    max_clock_move_days: int = Field(
+        # Past the longest single period (6 calendar months), and a 16-year-old reaches 18 in
+        # four moves; a typo such as 99999d is refused instead of firing every timer at once.
+        default=200,
+        ge=1,
+        le=3650,
+        description="the most days one `pathways clock` move may go",
+    )
+    demo_with_real_relay: bool = Field(
+        default=False,
+        description="let `pathways serve` seed the demo cases although PATHWAYS_SMTP_URL names a "
+        "real relay (their notifications then reach the directory's real inboxes)",
+    )
     definition_modules: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="comma-separated modules that register extra pathway definitions on import",
+    )
+    max_clock_skew_minutes: int = Field(
+        default=5,
+        ge=0,
+        le=24 * 60,
+        description="how far ahead of the application clock a time something happened "
+        "(enquiry_received_at, placed_at) may be; anything later is refused as in the future",
+    )
+    min_parent_age_gap_years: int = Field(
+        default=12,
+        ge=0,
+        le=60,
+        description="a parent's date of birth must be at least this many years before the "
+        "young person's",
+    )
+    retry_schedule: Annotated[tuple[timedelta, ...], NoDecode] = Field(
+        default=parse_retry_schedule(DEFAULT_RETRY_SCHEDULE),
+        description="waits before each retry of a temporary delivery failure, e.g. 1m,5m,1h; "
+        "once they are spent the notification is a permanent failure (a dead letter)",
+    )
+    operations_email: str | None = Field(
+        default=None,
+        description="where dead-letter alerts go for an authority that names no "
+        "operations_email in the authority configuration",
     )
 
     @field_validator("definition_modules", mode="before")
@@ -98,6 +151,57 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("routes", mode="before")
+    @classmethod
+    def _routes_from_json(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return {}
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            # The text is not repeated: it may hold a token.
+            raise ValueError(
+                'must be a JSON object of route names and Apprise URLs, e.g. {"teams": "msteams://…"}'
+            ) from None
+        return parsed
+
+    @field_validator("routes")
+    @classmethod
+    def _named_apprise_urls(
+        cls, value: dict[str, SecretStr], info: ValidationInfo
+    ) -> dict[str, SecretStr]:
+        production = info.data.get("environment") is Environment.PRODUCTION
+        for name, url in value.items():
+            if not ROUTE_NAME.match(name):
+                # A name that is not a plain word may be a URL pasted into the wrong place.
+                shown = f" '{name}'" if re.fullmatch(r"[\w .-]{1,60}", name) else ""
+                raise ValueError(
+                    f"route name{shown} must be lower-case letters, digits, '.', '_' or '-'"
+                )
+            if "://" not in url.get_secret_value():
+                raise ValueError(f"route '{name}' is not an Apprise URL (scheme://…)")
+            if production and any(
+                is_placeholder(password) for password in _url_passwords(url.get_secret_value())
+            ):
+                raise ValueError(f"route '{name}': the URL's password is a placeholder")
+        return value
+
+    @field_validator("retry_schedule", mode="before")
+    @classmethod
+    def _parse_retry_schedule(cls, value: object) -> object:
+        return parse_retry_schedule(value) if isinstance(value, str) else value
+
+    @field_validator("operations_email")
+    @classmethod
+    def _an_email_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not EMAIL.match(value.strip()):
+            raise ValueError(f"'{value}' is not an e-mail address such as ops@council.gov.uk")
+        return value.strip()
 
     # These read ``environment`` from info.data, which holds only the fields declared above
     # the one being checked: ``environment`` stays first.

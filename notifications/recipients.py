@@ -1,4 +1,4 @@
-"""Resolves a definition's recipient keys to Apprise routes for a case.
+"""Resolves a definition's recipient keys to route references for a case.
 
 Role recipients go to the named staff who hold that role for the case's authority; where no
 one is named, the agency's team inbox stands in, so an alert is never silently dropped.
@@ -15,11 +15,13 @@ from sqlmodel import Session, col, select
 
 from infrastructure.authority_config import authority_config
 from models import Authority, CaseAssignment, StaffMember, StaffRole
-from notifications.routes import email_route
+from notifications.routes import configured_route_or_unmapped, email_route
 from pathways.roles import team_of_role
 
 Route = tuple[str, str]
-"""(who the route stands for, Apprise URL)"""
+"""(who the route stands for, route reference such as ``email:<address>``)
+
+References, not Apprise URLs: delivery resolves them with the relay in force when it sends."""
 
 
 class RouteResolver:
@@ -58,8 +60,14 @@ class RouteResolver:
         if team == "ooh":
             return list(authority.ooh_routes)
         if team == "ifd":
-            services = authority_config().children_services[authority.children_services_authority]
-            return [email_route(address) for address in services.ifd_routes]
+            services_id = authority.children_services_authority
+            services = authority_config().children_services[services_id]
+            return [
+                configured_route_or_unmapped(
+                    target, f"children_services.{services_id}.ifd_routes[{index}]"
+                )
+                for index, target in enumerate(services.ifd_routes)
+            ]
         raise ValueError(f"unknown team '{team}'")
 
     def role_routes(self, authority_id: str, role: str) -> list[str]:
@@ -92,14 +100,14 @@ class RouteResolver:
         found: dict[str, str] = {}
         for recipient in recipients:
             if recipient.startswith("role:"):
-                urls = self.role_routes(authority_id, recipient[5:])
+                references = self.role_routes(authority_id, recipient[5:])
             elif recipient == "case_staff":
-                urls = self.case_staff_routes(case_id, authority_id)
+                references = self.case_staff_routes(case_id, authority_id)
             elif recipient == "referrer":
                 contact = facts.get("referrer_email")
-                urls = [email_route(str(contact))] if contact else []
+                references = [email_route(str(contact))] if contact else []
             else:
-                urls = self.team_routes(authority_id, recipient)
-            for url in urls:
-                found.setdefault(url, recipient)
-        return [(label, url) for url, label in found.items()]
+                references = self.team_routes(authority_id, recipient)
+            for reference in references:
+                found.setdefault(reference, recipient)
+        return [(label, reference) for reference, label in found.items()]

@@ -15,7 +15,8 @@ CaseStatus = Literal["open", "closed"]
 EventStatus = Literal["pending", "applied", "rejected"]
 StepStatus = Literal["open", "done", "cancelled"]
 TimerStatus = Literal["open", "warned", "breached", "closed"]
-NotificationStatus = Literal["pending", "sending", "delivered", "dead"]
+NotificationStatus = Literal["pending", "sending", "sent", "temporary-failure", "permanent-failure"]
+"""An outbox row's state; ``pathways.notification_lifecycle`` says how one leads to another."""
 
 Team = Literal["lha", "ics", "joint"]
 """Who owns a timer: the housing authority, children's services, or both together."""

@@ -7,8 +7,9 @@
 5. the dashboard (``dashboard.app:app`` under uvicorn), once it exists;
 6. a one-off child playing the demo scenarios (``simulation.demo``, listed in config/demo.yaml).
 
-SIGINT and SIGTERM stop the children in reverse order and return 0; a service that dies on its
-own stops everything and raises ``ChildExitedError``.
+SIGINT and SIGTERM stop the parts in reverse order, one console line each, within seconds (a
+stuck child is killed; the deployment runs it leaves are cancelled on the server), and return
+0; a service that dies on its own stops everything and raises ``ChildExitedError``.
 """
 
 from __future__ import annotations
@@ -19,28 +20,36 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from application.directory import import_directory
+from infrastructure import running_system
 from infrastructure.caches import reset_caches
 from infrastructure.db import get_engine, migrate, session_scope
+from infrastructure.running_system import RunningSystem
 from infrastructure.settings import VAR_DIR, get_settings
+from runtime.demo_mail_guard import may_seed_demo
 from runtime.mail_sink import start_mail_sink
 from runtime.prefect_server import (
     EMBEDDED_STARTUP,
+    EMBEDDED_STOP,
     EXTERNAL_STARTUP,
+    STOPPED_LINE,
     api_url,
     embedded_command,
     embedded_environment,
     ui_url,
     wait_until_healthy,
 )
+from runtime.shutdown import ChildGroup, cancel_in_flight, stopping
 from runtime.supervisor import Child, StopRequestedError, StopSignal, start_child, stop_child
 
 log = logging.getLogger(__name__)
@@ -58,6 +67,7 @@ class ServeOptions:
     prefect_port: int = 4200
     smtp_port: int = 1025
     demo: bool = True
+    demo_with_real_relay: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,7 +145,9 @@ def _start_demo_seed(running: ExitStack, log_dir: Path, say: Say) -> Child | Non
         say(f"demo data: {DEMO_MODULE} is not built yet, so no demo cases")
         return None
     seed = start_child("demo-seed", [sys.executable, "-m", DEMO_RUNNER], {**os.environ}, log_dir)
-    running.callback(stop_child, seed)
+    seeding = ChildGroup(say)
+    seeding.add("the demo seeding", seed)
+    running.callback(seeding.stop)
     say(f"demo data: seeding in the background (progress in {seed.log_path})")
     return seed
 
@@ -153,8 +165,14 @@ def _start_prefect(
         {**os.environ, "PREFECT_API_URL": api}, Path(os.environ["PREFECT_HOME"])
     )
     command = embedded_command(options.prefect_port)
-    server = start_child("prefect-server", command, env, log_dir, stop_signal=signal.SIGINT)
-    running.callback(stop_child, server)
+    server = start_child(
+        "prefect-server", command, env, log_dir, stop_signal=signal.SIGINT, done_line=STOPPED_LINE
+    )
+    running.callback(
+        stopping, say, "the Prefect server", partial(stop_child, server, EMBEDDED_STOP)
+    )
+    # Unwound before the server stops and after the deployments have: their runs left over.
+    running.callback(cancel_in_flight, say, api)
     say(f"Prefect: starting a server on {api} (PREFECT_HOME={env['PREFECT_HOME']})")
     wait_until_healthy(api, EMBEDDED_STARTUP, stop, server)
     return api
@@ -165,17 +183,16 @@ def _start_services(
 ) -> list[Child]:
     env = {**os.environ}
     env.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", RUNNER_POLL_SECONDS)
-    children = [
-        start_child("deployments", [sys.executable, "-m", "deployments.serve"], env, log_dir)
-    ]
-    running.callback(stop_child, children[0])
+    services = ChildGroup(say)
+    running.callback(services.stop)
+    served = start_child("deployments", [sys.executable, "-m", "deployments.serve"], env, log_dir)
+    children = [services.add("the deployments", served)]
     if not dashboard_built():
         say("dashboard: not built yet")
         return children
     command = [sys.executable, "-m", "uvicorn", f"{DASHBOARD_MODULE}:app",
                "--host", options.host, "--port", str(options.port)]  # fmt: skip
-    children.append(start_child("dashboard", command, env, log_dir))
-    running.callback(stop_child, children[-1])
+    children.append(services.add("the dashboard", start_child("dashboard", command, env, log_dir)))
     return children
 
 
@@ -199,6 +216,12 @@ def _watch(children: Sequence[Child], seed: Child | None, stop: StopSignal, say:
                 )
 
 
+def announce_running(api: str, running: ExitStack) -> None:
+    """Lets every other ``pathways`` command find this system's Prefect server."""
+    running_system.record(RunningSystem(prefect_api_url=api, pid=os.getpid()))
+    running.callback(running_system.forget, os.getpid())
+
+
 def dashboard_built() -> bool:
     try:
         return importlib.util.find_spec(DASHBOARD_MODULE) is not None
@@ -219,20 +242,31 @@ def serve(options: ServeOptions, say: Say, on_ready: Callable[[Endpoints], None]
         ports.append(("--port", options.host, options.port))
     _check_ports(ports)
     os.environ.update(_app_environment(options, sink))
-    # The directory import below bakes the SMTP URL into each route, so it must see the new one.
+    # Settings read from here on (the relay shown, the demo guard) must see the new environment.
     reset_caches()
     settings = get_settings()
     with StopSignal() as stop, ExitStack() as running:
         try:
             prepare_database(settings.database_url, say)
+            # Before any delivery can run: demo mail must not reach a real inbox.
+            seed_demo = may_seed_demo(
+                get_engine(settings.database_url),
+                demo_requested=options.demo,
+                relay_is_local_sink=sink,
+                real_relay_allowed=options.demo_with_real_relay or settings.demo_with_real_relay,
+                smtp_url=settings.smtp_url,
+                say=say,
+            )
             stop.check()
             if sink:
-                running.callback(start_mail_sink(options.smtp_port, settings.mail_dir).stop)
+                mail_sink = start_mail_sink(options.smtp_port, settings.mail_dir)
+                running.callback(stopping, say, "the mail sink", mail_sink.stop)
                 say(f"mail: SMTP sink on port {options.smtp_port}, saving to {settings.mail_dir}")
             api = _start_prefect(options, running, stop, settings.log_dir, say)
             os.environ["PREFECT_API_URL"] = api
+            announce_running(api, running)
             children = _start_services(options, running, settings.log_dir, say)
-            seed = _start_demo_seed(running, settings.log_dir, say) if options.demo else None
+            seed = _start_demo_seed(running, settings.log_dir, say) if seed_demo else None
             on_ready(
                 Endpoints(
                     prefect_ui=ui_url(api),
@@ -245,5 +279,6 @@ def serve(options: ServeOptions, say: Say, on_ready: Callable[[Endpoints], None]
         except StopRequestedError:
             pass
         say("stopping…")
-    say("stopped")
+        stop_began = time.monotonic()
+    say(f"stopped in {time.monotonic() - stop_began:.1f} s")
     return 0

@@ -173,7 +173,7 @@ class _Simulation:
                         "notification not delivered",
                         f"{totals['retried']} to retry later, {totals['dead']} dead letters",
                     )
-                elif not totals["delivered"]:
+                elif not totals["sent"]:
                     timeline.add(play, "deliver", "delivery: nothing due")
 
     def _open(self, play: OpenCase, timeline: TimelineRecorder) -> None:

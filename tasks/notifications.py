@@ -15,5 +15,6 @@ from notifications.delivery import deliver_due
 
 @task(name="deliver-due-notifications", cache_policy=NO_CACHE)
 def deliver_batch(limit: int) -> dict[str, Any]:
+    """Claims and sends up to ``limit`` due rows; counts of each outcome (no row content)."""
     engine = get_engine()
     return asdict(deliver_due(engine, clock.now(engine), limit))

@@ -16,6 +16,7 @@ Databases are unique per test, so the fixtures are safe under pytest-xdist.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -125,3 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # test session it only adds lock contention on the temporary server's SQLite file.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # A developer's own `make run` records itself in var/run; no test may find and use it.
+    os.environ["PATHWAYS_RUN_DIR"] = tempfile.mkdtemp(prefix="pathways-run-")
+    # Tables fit COLUMNS when it is set (cli.common.console); tests read one line per row.
+    os.environ.pop("COLUMNS", None)

@@ -7,15 +7,33 @@ auditors read.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, EmailStr, Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    EmailStr,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pathways.calendar import london_date
-from pathways.eligibility import DateOfBirthError, check_date_of_birth
-from pathways.engine.inputs import ConsentGiven, PersonDetails, StrictInput
+from pathways.eligibility import MAX_PLAUSIBLE_AGE, age_on
+from pathways.engine.inputs import (
+    BirthDate,
+    ConsentGiven,
+    HappenedAt,
+    HappenedOn,
+    OptionalBirthDate,
+    PersonDetails,
+    RationaleText,
+    StrictInput,
+)
+from pathways.engine.limits import limits_of
+from pathways.text import Text
 
 SleptLastNight = Literal[
     "family_home",
@@ -67,7 +85,17 @@ DutyOutcome = Literal[
 class YoungPerson(PersonDetails):
     """The young person: the age gate needs the date of birth, so it is required here."""
 
-    date_of_birth: date
+    date_of_birth: BirthDate
+
+
+class ParentDetails(PersonDetails):
+    """A parent or holder of parental responsibility; the date of birth is optional."""
+
+    date_of_birth: OptionalBirthDate = None
+
+
+def _problem(location: tuple[str, ...], kind: str, message: str, value: Any) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError(kind, message), loc=location, input=value)
 
 
 class Intake(StrictInput):
@@ -79,32 +107,22 @@ class Intake(StrictInput):
     out-of-hours contact the next morning enters the real time of the contact.
     """
 
-    enquiry_received_at: AwareDatetime
+    enquiry_received_at: HappenedAt
     young_person: YoungPerson
-    parent_or_pr_holder: PersonDetails
+    parent_or_pr_holder: ParentDetails
     slept_last_night: SleptLastNight
-    safe_tonight: bool
-    known_to_ics: bool
-    ics_case_reference: str | None = Field(
-        default=None, max_length=40, description="the ICS case reference only, never details"
+    safe_tonight: StrictBool
+    known_to_ics: StrictBool
+    ics_case_reference: Annotated[str | None, Text(40)] = Field(
+        default=None, description="the ICS case reference only, never details"
     )
     young_person_consent: ConsentGiven
     parent_consent: ConsentGiven
     approached: Approach
-    care_leaver: bool = Field(default=False, description="only used to route an 18+ applicant")
+    care_leaver: StrictBool = Field(
+        default=False, description="only used to route an 18+ applicant"
+    )
     referrer_email: EmailStr | None = None
-
-    @field_validator("young_person")
-    @classmethod
-    def _date_of_birth_is_possible(cls, value: YoungPerson, info: ValidationInfo) -> YoungPerson:
-        received = info.data.get("enquiry_received_at")
-        if received is None:
-            return value  # the enquiry time has its own error
-        try:
-            check_date_of_birth(value.date_of_birth, london_date(received))
-        except DateOfBirthError as error:
-            raise PydanticCustomError("date_of_birth", str(error)) from error
-        return value
 
     @field_validator("ics_case_reference")
     @classmethod
@@ -115,28 +133,77 @@ class Intake(StrictInput):
             )
         return value or None
 
+    @model_validator(mode="after")
+    def _dates_of_birth_are_possible(self, info: ValidationInfo) -> Self:
+        """Each refusal is filed under the field it is about, so a wrong enquiry date is not
+        reported as a wrong date of birth."""
+        day = london_date(self.enquiry_received_at)
+        born = self.young_person.date_of_birth
+        problems: list[InitErrorDetails] = []
+        if born > day:
+            problems.append(
+                _problem(
+                    ("enquiry_received_at",),
+                    "enquiry_before_birth",
+                    "is before the young person's date of birth: check the enquiry date",
+                    self.enquiry_received_at,
+                )
+            )
+        elif age_on(born, day) > MAX_PLAUSIBLE_AGE:
+            problems.append(
+                _problem(
+                    ("young_person", "date_of_birth"),
+                    "date_of_birth_implausible",
+                    f"gives an age over {MAX_PLAUSIBLE_AGE} on the enquiry date, which is not "
+                    "possible: check the date",
+                    born,
+                )
+            )
+        parent_born = self.parent_or_pr_holder.date_of_birth
+        gap = limits_of(info).min_parent_age_gap_years
+        if parent_born is not None and (parent_born > born or age_on(parent_born, born) < gap):
+            problems.append(
+                _problem(
+                    ("parent_or_pr_holder", "date_of_birth"),
+                    "parent_too_young",
+                    f"must be at least {gap} years before the young person's date of birth: "
+                    "check both dates",
+                    parent_born,
+                )
+            )
+        elif parent_born is not None and age_on(parent_born, max(day, born)) > MAX_PLAUSIBLE_AGE:
+            problems.append(
+                _problem(
+                    ("parent_or_pr_holder", "date_of_birth"),
+                    "date_of_birth_implausible",
+                    f"gives an age over {MAX_PLAUSIBLE_AGE} on the enquiry date, which is not "
+                    "possible: check the date",
+                    parent_born,
+                )
+            )
+        if problems:
+            raise ValidationError.from_exception_data(
+                type(self).__name__, problems, hide_input=True
+            )
+        return self
+
 
 class EmergencyPlacement(StrictInput):
     """A1a: where the young person is placed tonight. B&B needs a recorded exception."""
 
-    placed_at: AwareDatetime
+    placed_at: HappenedAt
     accommodation: Accommodation
-    bb_exceptional_reason: str | None = Field(default=None, max_length=1000)
-    bb_authorised_by: str | None = Field(
-        default=None, max_length=80, description="the manager who authorised B&B (staff username)"
+    bb_exceptional_reason: Annotated[str | None, Text(1000, multiline=True)] = None
+    bb_authorised_by: Annotated[str | None, Text(80)] = Field(
+        default=None, description="the manager who authorised B&B (staff username)"
     )
-
-    @field_validator("bb_exceptional_reason", "bb_authorised_by")
-    @classmethod
-    def _blank_is_missing(cls, value: str | None) -> str | None:
-        return value or None
 
 
 class JointVisit(StrictInput):
     """A2: the visit must see the family and the young person [S000]."""
 
-    saw_family: bool
-    saw_young_person: bool
+    saw_family: StrictBool
+    saw_young_person: StrictBool
 
 
 class CafPlan(StrictInput):
@@ -156,8 +223,8 @@ class CafPlan(StrictInput):
 class PreventionDuty(StrictInput):
     """A3: the LHA is satisfied the young person is threatened with homelessness and eligible."""
 
-    satisfied_on: date
-    personalised_housing_plan_agreed: bool
+    satisfied_on: HappenedOn
+    personalised_housing_plan_agreed: StrictBool
 
 
 class DutyEnded(StrictInput):
@@ -173,38 +240,38 @@ class Ending(StrictInput):
 class HomeMeeting(StrictInput):
     """A4: whether support was taken up and what progress was made [S000]."""
 
-    support_taken_up: bool
+    support_taken_up: StrictBool
     progress: Progress
 
 
 class Review(HomeMeeting):
     """A5: a review also decides whether the package is effective."""
 
-    package_effective: bool
+    package_effective: StrictBool
 
 
 class ReferralDecision(StrictInput):
     """T07: the ICS decision on the type of response."""
 
     decision: ReferralResponse
-    rationale: str = Field(min_length=1, max_length=4000)
+    rationale: RationaleText
 
 
 class AssessmentCompleted(StrictInput):
     """A6: the outcome of the child and family assessment."""
 
     decision: AssessmentOutcome
-    rationale: str = Field(min_length=1, max_length=4000)
+    rationale: RationaleText
 
 
 class S20Declined(Ending):
     """A7: a decline counts only after full advice and an offer of advocacy [O-GD]."""
 
-    advice_given: bool
-    advocacy_offered: bool
+    advice_given: StrictBool
+    advocacy_offered: StrictBool
 
 
 class BackToHomeAuthority(Ending):
     """A8: the home authority (an authority's name, never an address)."""
 
-    home_authority: str = Field(min_length=1, max_length=100)
+    home_authority: Annotated[str, Text(100)]

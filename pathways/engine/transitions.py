@@ -19,6 +19,8 @@ from pathways.engine.definition import (
     TimerSpec,
     TransitionSpec,
 )
+from pathways.engine.input_errors import input_refusal
+from pathways.engine.limits import InputLimits
 from pathways.engine.snapshot import CaseSnapshot
 from pathways.principal import Actor
 from pathways.refusal import Refusal
@@ -38,28 +40,21 @@ class Plan:
     ends_case: bool
 
 
-def _format_validation_error(error: ValidationError) -> tuple[str, str | None]:
-    first = error.errors()[0]
-    field_name = ".".join(str(part) for part in first["loc"]) or None
-    message = first["msg"]
-    if len(error.errors()) > 1:
-        others = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors()[1:])
-        message = f"{message} (also check: {others})"
-    return (f"{field_name}: {message}" if field_name else message), field_name
-
-
 def validate_input(
-    transition: TransitionSpec, payload: Mapping[str, Any]
+    transition: TransitionSpec, payload: Mapping[str, Any], limits: InputLimits | None = None
 ) -> BaseModel | Refusal | None:
+    """The validated input, or a refusal naming the field and the rule. ``limits`` carries the
+    clock; a model that checks times against it refuses to be validated without it."""
     if transition.input_model is None:
         if payload:
             return Refusal("invalid_input", f"'{transition.name}' takes no input")
         return None
     try:
-        return transition.input_model.model_validate(dict(payload))
+        return transition.input_model.model_validate(
+            dict(payload), context=limits.context() if limits is not None else None
+        )
     except ValidationError as error:
-        reason, field_name = _format_validation_error(error)
-        return Refusal("invalid_input", reason, field_name)
+        return input_refusal(error)
 
 
 def _allowed_from(transition: TransitionSpec, definition: PathwayDefinition, state: str) -> bool:
@@ -86,9 +81,14 @@ def decide(
     transition_name: str,
     actor: Actor,
     payload: Mapping[str, Any],
+    *,
+    limits: InputLimits | None = None,
 ) -> Plan | Refusal:
     """Checks, in order: the step exists, the case is open, the actor's role may make it, any
-    rule about who given the history, the step is open now, the input, and the guard."""
+    rule about who given the history, the step is open now, the input, and the guard.
+
+    ``limits`` is the application clock and the configured limits the input is checked
+    against; the edges pass it whenever there is input to check."""
     transition = definition.transition(transition_name)
     if transition is None:
         valid = ", ".join(t.name for t in definition.transitions)
@@ -114,7 +114,7 @@ def decide(
             f"'{transition.title}' cannot be recorded at step "
             f"'{definition.steps[snapshot.state].title}' (only at: {from_titles})",
         )
-    validated = validate_input(transition, {} if payload is None else payload)
+    validated = validate_input(transition, {} if payload is None else payload, limits)
     if isinstance(validated, Refusal):
         return validated
     if transition.guard is not None:

@@ -243,7 +243,10 @@ def test_a_role_refusal_exits_3_and_is_audited(cli: Cli, app_engine: Engine) -> 
 
 BAD_INPUT = [
     (("--input-json", json.dumps(intake(dob="2010-02-30"))), "young_person.date_of_birth: "),
-    (("--input-json", json.dumps(intake(dob="2099-01-01"))), "young_person: date_of_birth is"),
+    (
+        ("--input-json", json.dumps(intake(dob="2099-01-01"))),
+        "young_person.date_of_birth: a date of birth cannot be in the future",
+    ),
     (("--input-json", '{"young_person": '), "--input-json: not valid JSON"),
     (("--input-json", "[1, 2]"), "--input-json: the input must be a JSON object"),
     (("--input", "/nonexistent/intake.json"), "--input: cannot read"),
@@ -256,7 +259,7 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize(("args", "named"), BAD_INPUT)
-@pytest.mark.usefixtures("staff")
+@pytest.mark.usefixtures("staff", "prefect_server")
 def test_bad_input_exits_2_naming_the_field_and_writes_nothing(
     app_engine: Engine, args: tuple[str, ...], named: str
 ) -> None:

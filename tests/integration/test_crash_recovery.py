@@ -9,7 +9,7 @@ every outbox row is delivered, the sink holds every idempotency key, and the aud
 intact.
 
 E-mail is delivered exactly once per idempotency key, not once per SMTP transaction: a kill
-after the relay's 250 and before the 'delivered' commit leaves a row that cannot know it was
+after the relay's 250 and before the 'sent' commit leaves a row that cannot know it was
 sent, so after the lease it is sent again with the same X-Pathways-Key header, by which a
 receiver drops the repeat. SMTP offers no way to close that window (the relay's acceptance
 and our commit are two systems); the test therefore checks that every raw repeat is one of
@@ -363,12 +363,12 @@ def test_killed_serving_process_fires_and_delivers_exactly_once(
 
     with session_scope(app_engine) as session:
         outbox = session.exec(select(Notification)).all()
-        assert Counter(row.status for row in outbox) == {"delivered": len(outbox)}, f"seed {seed}"
+        assert Counter(row.status for row in outbox) == {"sent": len(outbox)}, f"seed {seed}"
         assert verify_chain(session).ok
     assert set(received) == {row.idempotency_key for row in outbox}
     repeats = len(smtp_sink.received) - len(received)
     assert repeats == sum(k.in_doubt for k in run.kills), (
         f"seed {seed}: {repeats} repeated e-mail(s), not all from a kill between SMTP acceptance "
-        f"and the 'delivered' commit: {duplicates}"
+        f"and the 'sent' commit: {duplicates}"
     )
     assert all(count == 2 for count in duplicates.values()), f"seed {seed}: {duplicates}"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from urllib.parse import unquote
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from application.directory import (
     LHA_TOP_GAP,
     DirectoryConfigMismatchError,
+    DirectoryRouteError,
     ImportResult,
     UnknownAuthorityError,
     check_seed_matches_config,
@@ -82,18 +83,15 @@ def test_import_creates_thirteen_authorities(db_engine: Engine) -> None:
             assert any("last verified" in gap for gap in row.data_gaps)
             assert row.escalation_chains["lha_top"] is None
             if row.email is not None:
-                assert len(row.routes) == 1
-                route = unquote(row.routes[0])
-                assert route.startswith("mailto://")
-                assert f"to={row.email}" in route
+                assert row.routes == [f"email:{row.email}"]
             for route in row.ics_routes + row.ooh_routes:
-                assert route.startswith("mailto://")
+                assert route.startswith("email:")
 
         assert by_id["maidstone"].routes == []
         assert by_id["maidstone"].extra_contacts[0]["phone"] == "+441622602440"
-        assert "to=ics-duty@kent.example.invalid" in by_id["dartford"].ics_routes[0]
-        assert "to=childrens-duty@medway.example.invalid" in by_id["medway"].ics_routes[0]
-        assert "to=ooh-social-care@medway.example.invalid" in by_id["medway"].ooh_routes[0]
+        assert by_id["dartford"].ics_routes == ["email:ics-duty@kent.example.invalid"]
+        assert by_id["medway"].ics_routes == ["email:childrens-duty@medway.example.invalid"]
+        assert by_id["medway"].ooh_routes == ["email:ooh-social-care@medway.example.invalid"]
 
         events = _audit_events(session)
         assert len(events) == 13
@@ -122,7 +120,7 @@ def test_a_changed_row_is_updated_with_one_audit_event(db_engine: Engine) -> Non
     _import(db_engine)
     with session_scope(db_engine) as session:
         row = get_authority(session, "dover")
-        row.email = "old@dover.gov.uk"
+        row.email = "old@dover.example"
         row.routes = []
         session.add(row)
 
@@ -136,7 +134,7 @@ def test_a_changed_row_is_updated_with_one_audit_event(db_engine: Engine) -> Non
         assert len(events) == 14
         last = events[-1]
         assert last.action == "directory.authority.updated"
-        assert last.before == {"id": "dover", "email": "old@dover.gov.uk", "routes": []}
+        assert last.before == {"id": "dover", "email": "old@dover.example", "routes": []}
         assert last.after is not None
         assert set(last.after) == {"id", "email", "routes"}
         assert last.after["email"] == "housing.options@dover.gov.uk"
@@ -261,3 +259,45 @@ def test_verification_resets_when_the_ooh_number_changes(db_engine: Engine) -> N
         assert last.after["ooh_verified"] is False
         assert last.after["ooh_phone"] == "+441843577000"
         assert verify_chain(session).ok
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "field"),
+    [
+        ("ics", "msteams://Tk7canaryToken1234/abc", "children_services.kcc.ics_routes[0]"),
+        ("extra", "mailtos://ops:Tk7canaryToken1234@relay.example.org", "extra_routes[1]"),
+        ("extra", "not an address Tk7canaryToken1234", "authorities.dartford.extra_routes[1]"),
+    ],
+)
+def test_a_route_that_is_not_an_address_or_a_name_refuses_the_import(
+    db_engine: Engine, where: str, value: str, field: str
+) -> None:
+    config = authority_config().model_copy(deep=True)
+    if where == "ics":
+        config.children_services["kcc"].ics_routes = [value]
+    else:
+        config.authorities["dartford"].extra_routes = ["route:teams", value]
+    with pytest.raises(DirectoryRouteError) as refused, session_scope(db_engine) as session:
+        import_directory(session, config=config)
+    assert field in str(refused.value)
+    assert "Tk7canaryToken1234" not in str(refused.value)
+    with session_scope(db_engine) as session:
+        assert list_authorities(session) == []
+        assert _audit_count(session) == 0
+
+
+def test_configured_route_names_are_stored_as_references(db_engine: Engine) -> None:
+    config = authority_config().model_copy(deep=True)
+    config.authorities["dartford"].extra_routes = ["route:teams", " duty@dartford.example "]
+    _import(db_engine, config=config)
+    with session_scope(db_engine) as session:
+        assert get_authority(session, "dartford").routes == [
+            "email:housingoptions@dartford.gov.uk",
+            "route:teams",
+            "email:duty@dartford.example",
+        ]
+        created = {
+            event.after["id"]: event.after for event in _audit_events(session) if event.after
+        }
+        assert created["dartford"]["routes"] == get_authority(session, "dartford").routes
+        assert all("mailto" not in json.dumps(after) for after in created.values())

@@ -200,7 +200,7 @@ def test_timer_warns_breaches_escalates_once_and_delivers(
     first_level = sweep(app_engine, timer.next_fire_at + timedelta(seconds=1), run_pathway_event)
     assert first_level.by_kind == {"escalation": 1}
     delivered = deliver_due(app_engine, late + timedelta(days=30))
-    assert delivered.delivered >= 5 and delivered.dead == 0
+    assert delivered.sent >= 5 and delivered.dead == 0
     subjects = [mail.subject for mail in smtp_sink.received]
     assert any("OVERDUE" in s and reference in s for s in subjects)
     assert any("Escalated to you" in s for s in subjects)

@@ -1,8 +1,9 @@
 """The operations commands, run as the installed ``pathways`` script against real databases.
 
 Notifications: a relay that is down (a closed local port) turns real deliveries into dead
-letters; the operator lists and retries them (audited), the relay comes back, and the real
-delivery flow sends them. Clock: refused without PATHWAYS_ALLOW_TIME_TRAVEL, audited with it.
+letters once the retry schedule is spent; the operator lists and retries them (audited), the
+relay comes back, and the real delivery flow sends them and the operations alerts.
+Clock: refused without PATHWAYS_ALLOW_TIME_TRAVEL, audited with it.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from application.directory import import_directory
 from infrastructure import clock
 from infrastructure.audit import verify_chain
 from infrastructure.caches import reset_caches
-from infrastructure.db import get_engine, migrate, session_scope
+from infrastructure.db import SCHEMA_HEAD, get_engine, migrate, session_scope
 from infrastructure.settings import PROJECT_ROOT
 from models import AuditEvent, Notification
 from models.clock import ClockOffset
-from notifications.delivery import BACKOFF_CAP, MAX_ATTEMPTS, deliver_due
+from notifications.delivery import deliver_due
 from simulation.smtp import SmtpSink, free_port
 from tests.support.cases import start_case
 
@@ -181,7 +182,7 @@ def test_ops_commands_refuse_an_unmigrated_database_until_migrate(tmp_path: Path
 
     migrated = run_cli(env, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "at migration 0002" in migrated.stdout
+    assert f"at migration {SCHEMA_HEAD}" in migrated.stdout
     assert json_out(run_cli(env, "notifications", "list", "--json")) == []
 
 
@@ -192,7 +193,11 @@ def test_ops_commands_refuse_an_unmigrated_database_until_migrate(tmp_path: Path
         (("notifications", "retry", "3", "--all-dead"), ("ID or --all-dead",)),
         (("notifications", "retry", "abc"), ("ID", "'abc'")),
         (("notifications", "retry", "999999"), ("ID", "no notification with id 999999")),
-        (("notifications", "list", "--status", "lost"), ("--status", "'lost'", "dead")),
+        (
+            ("notifications", "list", "--status", "lost"),
+            ("--status", "'lost'", "permanent-failure"),
+        ),
+        (("notifications", "dead-letters", "--limit", "x"), ("--limit", "'x'")),
         (("notifications", "list", "--case", "Jane Doe"), ("--case", "'Jane Doe'")),
         (("notifications", "list", "--limit", "0"), ("--limit", "'0'")),
     ],
@@ -208,13 +213,19 @@ def test_bad_notification_arguments_exit_2_and_write_nothing(
 # --- dead letters, retry and the real delivery flow ----------------------------------------
 
 
+RETRY_SCHEDULE = "1m,2m"
+ATTEMPTS = 3  # the first, and one after each wait
+
+
 @pytest.fixture
 def relay_down(
     migrated_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Engine, int]]:
-    """The application on a fresh database whose SMTP relay port has nothing listening."""
+    """The application on a fresh database whose SMTP relay port has nothing listening, with
+    a short retry schedule."""
     port = free_port()
     monkeypatch.setenv("PATHWAYS_DATABASE_URL", migrated_database_url)
+    monkeypatch.setenv("PATHWAYS_RETRY_SCHEDULE", RETRY_SCHEDULE)
     monkeypatch.setenv(
         "PATHWAYS_SMTP_URL", f"mailto://127.0.0.1:{port}?from=pathways@localhost&mode=insecure"
     )
@@ -252,25 +263,43 @@ def test_dead_letters_are_listed_retried_with_audit_and_delivered_when_the_relay
     queued = statuses(engine)
     assert len(queued) == 2
 
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, ATTEMPTS + 1):
         outcome = deliver_due(engine, clock.now(engine))
-        assert (outcome.delivered, outcome.retried + outcome.dead) == (0, 2), attempt
-        move_clock_on(engine, BACKOFF_CAP + timedelta(minutes=1))
-    assert set(statuses(engine).values()) == {("dead", MAX_ATTEMPTS)}
+        assert (outcome.sent, outcome.retried, outcome.dead) == (
+            (0, 0, 2) if attempt == ATTEMPTS else (0, 2, 0)
+        ), attempt
+        move_clock_on(engine, timedelta(minutes=3))
+    after = statuses(engine)
+    assert {after[row_id] for row_id in queued} == {("permanent-failure", ATTEMPTS)}
+    # Each dead letter queued its alert to the authority's operations route (here its LHA
+    # inbox), not yet tried.
+    alerts = set(after) - set(queued)
+    assert len(alerts) >= 2 and {after[row_id] for row_id in alerts} == {("pending", 0)}
 
     env = cli_env(
         str(engine.url.render_as_string(hide_password=False)),
         tmp_path,
         PREFECT_API_URL=str(get_current_settings().api.url),
     )
-    dead = json_out(run_cli(env, "notifications", "list", "--status", "dead", "--json"))
+    dead = json_out(
+        run_cli(env, "notifications", "list", "--status", "permanent-failure", "--json")
+    )
     assert {row["recipient"] for row in dead} == {"lha", "ics"}
     assert {row["case_reference"] for row in dead} == {reference}
-    assert all(row["attempts"] == MAX_ATTEMPTS and row["last_error"] for row in dead)
+    assert all(row["attempts"] == ATTEMPTS for row in dead)
+    assert {(row["error_kind"], row["last_error"]) for row in dead} == {
+        ("connection-refused", "connection refused")
+    }
     table = run_cli(env, "notifications", "list", "--case", reference)
     assert table.returncode == 0, table.stderr
-    assert reference in table.stdout and "dead" in table.stdout
-    for shown in (json.dumps(dead), table.stdout):
+    assert reference in table.stdout and "permanent-failure" in table.stdout
+    summary = json_out(run_cli(env, "notifications", "dead-letters", "--json"))
+    assert (summary["total"], summary["by_kind"]) == (2, {"connection-refused": 2})
+    assert all(row["alerted_at"] for row in summary["newest"])
+    page = run_cli(env, "notifications", "dead-letters")
+    assert page.returncode == 0, page.stderr
+    assert "connection-refused 2" in page.stdout
+    for shown in (json.dumps(dead), table.stdout, json.dumps(summary), page.stdout):
         # The route is a relay URL with the team inbox in it: operators see the label only.
         assert "mailto" not in shown and str(port) not in shown
         assert "Test Person" not in shown
@@ -294,12 +323,13 @@ def test_dead_letters_are_listed_retried_with_audit_and_delivered_when_the_relay
         assert audit_actions(engine)[audited:] == ["notification.retried"] * 2
 
         delivered = json_out(run_cli(env, "deliver", "--json"))
-        assert delivered == {"delivered": 2, "retried": 0, "dead": 0}
+        assert delivered == {"sent": 2 + len(alerts), "retried": 0, "dead": 0, "superseded": 0}
     finally:
         relay.stop()
 
-    assert set(statuses(engine).values()) == {("delivered", 1)}
-    assert len(sink.received) == 2
+    assert set(statuses(engine).values()) == {("sent", 1)}
+    assert len(sink.received) == 2 + len(alerts)
+    assert sum("NOT DELIVERED" in mail.subject for mail in sink.received) == len(alerts)
     assert all(reference in mail.subject for mail in sink.received)
     assert all("Test Person" not in mail.text() for mail in sink.received)
     with session_scope(engine) as session:
@@ -307,7 +337,7 @@ def test_dead_letters_are_listed_retried_with_audit_and_delivered_when_the_relay
             select(AuditEvent).where(AuditEvent.action == "notification.retried")
         ).all()
         assert {event.case_reference for event in retries} == {reference}
-        assert {(event.before or {}).get("status") for event in retries} == {"dead"}
+        assert {(event.before or {}).get("status") for event in retries} == {"permanent-failure"}
         assert verify_chain(session).ok
 
 

@@ -11,6 +11,7 @@ its artifact, so the artifact search cannot pass by finding none.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -30,9 +31,15 @@ from prefect.client.schemas.filters import (
 )
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import get_current_settings
+from sqlalchemy import inspect
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import col, select
+from typer.testing import CliRunner, Result
 
+import application.cases
+import tasks.transitions
+from cli.main import app as cli_app
 from flows.deliver_notifications import deliver_notifications
 from flows.timer_sweep import timer_sweep
 from infrastructure import clock
@@ -40,7 +47,7 @@ from infrastructure.db import session_scope
 from infrastructure.logging_setup import AppLogFileHandler, configure_logging
 from models import Case, Person, Timer
 from simulation.smtp import SmtpSink
-from tests.support.cases import EventRefusedError, record_step, start_case
+from tests.support.cases import EventRefusedError, ensure_staff, record_step, start_case
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -321,3 +328,135 @@ def test_personal_data_stays_in_the_application_database(
         "root logger at DEBUG",
     ):
         search.assert_read_real_data(source)
+
+
+# An unexpected error: the terminal and the log see a reference, never the input.
+
+CLI_INTAKE = {
+    "young_person": {"full_name": CANARY_NAME, "date_of_birth": CANARY_DOB},
+    "parent_or_pr_holder": {"full_name": f"Parent {CANARY_NAME}", "date_of_birth": "1980-05-05"},
+    "slept_last_night": "sofa_surfing",
+    "safe_tonight": True,
+    "known_to_ics": False,
+    "young_person_consent": {"purpose": "joint working", "given": True},
+    "parent_consent": {"purpose": "joint working", "given": True},
+    "approached": "co_located_team",
+}
+
+
+def _row_counts(engine: Engine) -> dict[str, int]:
+    tables = inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        return {
+            table: connection.execute(sql_text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+            for table in tables
+        }
+
+
+def _open_by_cli(payload: Mapping[str, object], tmp_path: Path) -> Result:
+    # A file, as the CLI's help advises for personal details: nothing in the arguments.
+    source = tmp_path / "intake.json"
+    source.write_text(json.dumps(payload), encoding="utf-8")
+    command = ["case", "open", "youth-1617-intake", "--authority", "dartford", "--as", "ho.canary"]
+    return CliRunner().invoke(cli_app, [*command, "--input", str(source)])
+
+
+def _scan_everything(
+    search: Search, result: Result, log_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    search.scan("terminal", "stdout", result.stdout)
+    search.scan("terminal", "stderr", result.stderr)
+    search.scan("application log file", str(log_file), log_file.read_text(encoding="utf-8"))
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    for record in caplog.records:
+        search.scan(
+            "root logger at DEBUG", f"{record.name}:{record.lineno}", formatter.format(record)
+        )
+
+
+def test_an_unexpected_error_prints_and_logs_a_reference_and_no_personal_data(
+    app_engine: Engine,
+    app_log: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The driver's error that once printed both people's details: raised from inside the use
+    case with the people in its message and in the frames' locals."""
+    ensure_staff("ho.canary", HO, "dartford")
+    _set_clock(app_engine, T0)
+
+    def crash(*_args: object, people: Mapping[str, object], **_kwargs: object) -> NoReturn:
+        details = {name: repr(person) for name, person in people.items()}
+        raise ValueError(f"A string literal cannot contain NUL (0x00) characters: {details}")
+
+    monkeypatch.setattr(application.cases, "_write_new_case", crash)
+    before = _row_counts(app_engine)
+    result = _open_by_cli(CLI_INTAKE, tmp_path)
+    assert result.exit_code == 1, (result.output, result.exception)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: unexpected error, reference ERR-"), lines
+    reference = lines[0].split("reference ", 1)[1].split(" ", 1)[0]
+    assert "Traceback" not in result.output
+    assert _row_counts(app_engine) == before  # the transaction was rolled back
+
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    logged = app_log.read_text(encoding="utf-8")
+    assert f"unexpected error {reference}: ValueError at " in logged
+    assert "tests/integration/test_pii_canary.py:" in logged and " in crash" in logged
+    search = Search(frozenset({reference}))
+    _scan_everything(search, result, app_log, caplog)
+    assert not search.leaks, "personal data leaked:\n" + "\n".join(search.leaks)
+    for source in ("terminal", "application log file", "root logger at DEBUG"):
+        search.assert_read_real_data(source)
+
+
+def test_a_nul_in_a_name_is_a_one_line_refusal_that_writes_nothing(
+    app_engine: Engine, app_log: Path, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """On PostgreSQL this crashed in the driver, printing both names and dates of birth."""
+    ensure_staff("ho.canary", HO, "dartford")
+    _set_clock(app_engine, T0)
+    before = _row_counts(app_engine)
+    payload = {
+        **CLI_INTAKE,
+        "young_person": {"full_name": "Zanzibar\x00Quokkaflint", "date_of_birth": CANARY_DOB},
+    }
+    result = _open_by_cli(payload, tmp_path)
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert result.stderr.strip() == (
+        "error: young_person.full_name: must not contain control characters (such as NUL)"
+    )
+    assert _row_counts(app_engine) == before
+    search = Search(frozenset({"young_person.full_name"}))
+    _scan_everything(search, result, app_log, caplog)
+    assert not search.leaks, "personal data leaked:\n" + "\n".join(search.leaks)
+    search.assert_read_real_data("terminal")
+
+
+def test_an_error_inside_the_flow_run_reaches_prefect_as_a_reference_only(
+    app_engine: Engine,
+    app_log: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Prefect keeps a failed task's exception in its logs, its API and the run's state: the
+    exception it is given carries a reference, and the cause with the people stays behind."""
+    ensure_staff("ho.canary", HO, "dartford")
+    _set_clock(app_engine, T0)
+
+    def crash(*_args: object, **_kwargs: object) -> NoReturn:
+        raise ValueError(f"could not apply for {CANARY_NAME} born {CANARY_DOB}")
+
+    monkeypatch.setattr(tasks.transitions, "apply_event", crash)
+    result = _open_by_cli(CLI_INTAKE, tmp_path)
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert result.stderr.strip().startswith("error: unexpected error, reference ERR-")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    search = Search(frozenset())
+    _scan_everything(search, result, app_log, caplog)
+    _search_prefect_api(search)
+    assert not search.leaks, "personal data leaked:\n" + "\n".join(search.leaks)

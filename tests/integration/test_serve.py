@@ -1,13 +1,17 @@
 """``pathways serve`` end to end: a real Prefect server, the served deployments and the SMTP
-sink come up; SIGINT stops all of them and leaves no process behind. And the start-up clean-up
-of ``deployments.serve`` against a real Prefect server."""
+sink come up; SIGINT stops all of them within seconds, saying what it stops, even while a
+delivery run waits on a relay that never answers, and leaves no process behind. And the start-up
+clean-up of ``deployments.serve`` against a real Prefect server."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import signal
 import smtplib
+import socket
 import subprocess
 import sys
 import time
@@ -26,16 +30,25 @@ from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.deployments.runner import RunnerDeployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Pending, Running, Scheduled
+from sqlmodel import select
 
 from deployments.declarations import ONE_AT_A_TIME, SWEEP_INTERVAL
 from deployments.recovery import recover
 from flows.timer_sweep import timer_sweep
+from infrastructure.db import make_engine, migrate, session_scope
 from infrastructure.settings import PROJECT_ROOT
+from models import Notification
+from runtime.in_flight_runs import cancel_unfinished_runs
 from simulation.smtp import free_port
 
 PATHWAYS = Path(sys.executable).parent / "pathways"
 # Bounds the waits so a broken start fails instead of hanging; it says nothing about speed.
 GIVE_UP_AFTER = 300.0
+# What the operator waits after Ctrl-C, however stuck a delivery is: a requirement, generous so
+# a loaded machine passes; the stop takes about 4 s.
+STOP_WITHIN = 10.0
+# Enough queued mail for the relay that never answers to keep one delivery run busy throughout.
+QUEUED_FOR_SILENT_RELAY = 50
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -110,15 +123,79 @@ def registered(api: str) -> dict[str, DeploymentResponse]:
 
 
 @pytest.fixture
-def serve_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, int]]]:
+def silent_relay() -> Iterator[int]:
+    """A relay that accepts connections (the kernel completes them) and never says a word."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(QUEUED_FOR_SILENT_RELAY)
+        yield int(hole.getsockname()[1])
+
+
+def queue_mail_for(database_url: str, route: str) -> None:
+    migrate(database_url)
+    engine = make_engine(database_url)
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    context = {
+        "case_reference": "JP-TEST-0001",
+        "pathway": "example",
+        "event": "opened",
+        "due": None,
+        "owning_team": "lha",
+        "link": "http://127.0.0.1/cases/JP-TEST-0001",
+    }
+    with session_scope(engine) as session:
+        for n in range(QUEUED_FOR_SILENT_RELAY):
+            session.add(
+                Notification(
+                    idempotency_key=f"silent-relay-{n}",
+                    case_reference="JP-TEST-0001",
+                    event_type="case_opened",
+                    context=context,
+                    recipient="lha",
+                    route=route,
+                    next_attempt_at=due,
+                )
+            )
+    engine.dispose()
+
+
+def claimed_any(database_url: str) -> bool:
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            return any(row.attempts > 0 for row in session.exec(select(Notification)))
+    finally:
+        engine.dispose()
+
+
+def trigger(api: str, deployment_id: uuid.UUID) -> None:
+    async def create() -> None:
+        with temporary_settings({PREFECT_API_URL: api}):
+            async with get_client() as client:
+                await client.create_flow_run_from_deployment(deployment_id)
+
+    asyncio.run(create())
+
+
+@pytest.fixture
+def serve_process(
+    tmp_path: Path, silent_relay: int
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, int]]]:
     ports = {"port": free_port(), "prefect": free_port(), "smtp": free_port()}
+    database_url = f"sqlite:///{tmp_path / 'app.db'}"
+    # The team inboxes go to the demo sink; this one channel goes to the relay that never answers.
+    queue_mail_for(database_url, "route:silent-relay")
+    silent = (
+        f"mailto://127.0.0.1:{silent_relay}?from=pathways@localhost&mode=insecure&to=team@localhost"
+    )
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("PREFECT_API_URL", "PATHWAYS_SMTP_URL")
     }
     env |= {
-        "PATHWAYS_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "PATHWAYS_DATABASE_URL": database_url,
+        "PATHWAYS_ROUTES": json.dumps({"silent-relay": silent}),
         "PATHWAYS_LOG_DIR": str(tmp_path / "logs"),
         "PATHWAYS_MAIL_DIR": str(tmp_path / "mail"),
         "PREFECT_HOME": str(tmp_path / "prefect"),
@@ -182,13 +259,34 @@ def test_serve_starts_everything_and_sigint_stops_it_all(
     (saved,) = mail_dir.glob("*.eml")
     assert "JP-TEST-0001" in saved.read_text()
 
+    # A delivery run is now stuck sending to the relay that never answers.
+    trigger(api, deployments["deliver-notifications"].id)
+    database_url = f"sqlite:///{tmp_path / 'app.db'}"
+    wait_for("a delivery run claimed the queued mail", lambda: claimed_any(database_url), process)
+
     started = descendants(process.pid)
     commands = {Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ") for pid in started}
     assert any(b"prefect server start" in command for command in commands)
     assert any(b"deployments.serve" in command for command in commands)
 
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=GIVE_UP_AFTER) == 0, (tmp_path / "serve.out").read_text()
+    sent_at = time.monotonic()
+    try:
+        code = process.wait(timeout=STOP_WITHIN)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still stopping {STOP_WITHIN} s after SIGINT:\n{_output_tail(process)}")
+    output = (tmp_path / "serve.out").read_text()
+    assert code == 0, output
+    assert time.monotonic() - sent_at < STOP_WITHIN
+    # One line per part, in the order they stop, through the console.
+    said = [line for line in output.splitlines() if "stopp" in line or "cancelled" in line]
+    parts = ["stopping…", "stopping the deployments…", "cancelled", "stopping the Prefect server…",
+             "stopping the mail sink…", "stopped in"]  # fmt: skip
+    assert len(said) == len(parts), output
+    for line, part in zip(said, parts, strict=True):
+        assert part in line, output
+    # The stuck delivery run (and any sweep that was running) is cancelled, not left running.
+    assert re.search(r"cancelled ([1-9]\d*) of \1 unfinished deployment run", output), output
     # Children were stopped and reaped before serve returned; a SIGKILLed grandchild may take a
     # moment to finish dying.
     deadline = time.monotonic() + GIVE_UP_AFTER
@@ -259,3 +357,36 @@ def test_start_up_frees_a_slot_held_by_a_dead_run_and_skips_only_missed_schedule
         "asked_for": "SCHEDULED",  # only the scheduler's own runs are skipped
         "upcoming": "SCHEDULED",
     }
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_stopping_cancels_the_runs_left_unfinished_and_frees_their_slot() -> None:
+    sweep = RunnerDeployment.from_flow(
+        timer_sweep,
+        name=f"timer-sweep-{uuid.uuid4().hex[:8]}",
+        interval=SWEEP_INTERVAL,
+        concurrency_limit=ONE_AT_A_TIME,
+    )
+
+    async def scenario() -> tuple[str, str | None, str, int, int]:
+        deployment_id = await sweep.aapply()
+        async with get_client() as client:
+            # A run that took the only slot when its runner was killed mid-run.
+            held = (await client.create_flow_run_from_deployment(deployment_id)).id
+            await client.set_flow_run_state(held, Pending())
+            await client.set_flow_run_state(held, Running())
+            found, cancelled = await asyncio.to_thread(cancel_unfinished_runs, str(client.api_url))
+            run = await client.read_flow_run(held)
+            assert run.state is not None
+            after = (await client.create_flow_run_from_deployment(deployment_id)).id
+            await client.set_flow_run_state(after, Pending())
+            following = state_of(await client.read_flow_run(after))
+            return state_of(run), run.state.message, following, found, cancelled
+
+    state, message, following, found, cancelled = asyncio.run(scenario())
+    assert (state, message) == (
+        "CANCELLED",
+        "pathways serve stopped while this run was in progress",
+    )
+    assert following == "PENDING"  # the slot is free again
+    assert found >= 1 and cancelled == found

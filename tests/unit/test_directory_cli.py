@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 PATHWAYS = Path(sys.executable).with_name("pathways")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -20,13 +21,16 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "db" / "pathways.db"
 
 
-def run_cli(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    db_path: Path, *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     if not PATHWAYS.exists():
         pytest.fail(f"{PATHWAYS} is missing: install the project (make install)")
     env = {
         **os.environ,
         "PATHWAYS_DATABASE_URL": f"sqlite:///{db_path}",
         "PATHWAYS_AUTHORITY_CONFIG": str(REPO_ROOT / "config" / "authorities.yaml"),
+        **(env_extra or {}),
     }
     return subprocess.run(
         [str(PATHWAYS), "directory", *args],
@@ -80,8 +84,8 @@ def test_show_dartford_json(db_path: Path) -> None:
     assert dartford["ooh_phone"] == "+443456341212"
     assert dartford["ooh_verified"] is False
     assert dartford["children_services_authority"] == "kcc"
-    assert dartford["routes"][0].startswith("mailto://")
-    assert "housingoptions@dartford.gov.uk" in dartford["routes"][0]
+    assert dartford["routes"] == ["email:housingoptions@dartford.gov.uk"]
+    assert dartford["ics_routes"] == ["email:ics-duty@kent.example.invalid"]
     assert dartford["escalation"]["lha"] == ["lha-senior-officer", "lha-service-manager"]
     assert dartford["escalation_chains"]["lha_top"] is None
     assert "Dartford OOH is a non-geographic 0345 number" in dartford["data_gaps"]
@@ -113,3 +117,56 @@ def test_show_unknown_on_an_existing_database_writes_nothing(db_path: Path) -> N
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1
     assert audit_rows(db_path) == before == 13
+
+
+CANARY_PASSWORD = "Cz9qCanaryPw7"
+CANARY_TOKEN = "Tk7canaryToken1234"
+
+
+def _config_with_dartford_routes(tmp_path: Path, routes: list[str]) -> Path:
+    config = yaml.safe_load((REPO_ROOT / "config" / "authorities.yaml").read_text())
+    config["authorities"]["dartford"] = {"extra_routes": routes}
+    path = tmp_path / "authorities.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_show_prints_references_and_a_redacted_relay_never_a_secret(
+    db_path: Path, tmp_path: Path
+) -> None:
+    env = {
+        "PATHWAYS_SMTP_URL": f"mailtos://pathways:{CANARY_PASSWORD}@relay.example.org:587"
+        "?from=pathways@council.example",
+        "PATHWAYS_ROUTES": json.dumps({"teams": f"msteams://{CANARY_TOKEN}/abc/def"}),
+        "PATHWAYS_AUTHORITY_CONFIG": str(_config_with_dartford_routes(tmp_path, ["route:teams"])),
+    }
+    table = run_cli(db_path, "show", "dartford", env_extra=env)
+    shown = run_cli(db_path, "show", "dartford", "--json", env_extra=env)
+    assert table.returncode == 0, table.stderr
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["routes"] == ["email:housingoptions@dartford.gov.uk", "route:teams"]
+    assert data["mail_relay"] == "mailtos://***@relay.example.org:587?from=pathways@council.example"
+    assert "route:teams" in table.stdout
+    assert "mailtos://***@relay.example.org:587" in table.stdout
+    # The database files themselves, journal included: nothing stored holds the secrets either.
+    stored = "".join(path.read_bytes().decode("latin-1") for path in db_path.parent.iterdir())
+    assert "route:teams" in stored  # the search read the real rows
+    for output in (table.stdout, table.stderr, shown.stdout, shown.stderr, stored):
+        assert CANARY_PASSWORD not in output
+        assert CANARY_TOKEN not in output
+
+
+def test_a_url_in_the_configuration_is_refused_naming_the_field(
+    db_path: Path, tmp_path: Path
+) -> None:
+    config = _config_with_dartford_routes(tmp_path, [f"msteams://{CANARY_TOKEN}/abc"])
+    result = run_cli(db_path, "list", env_extra={"PATHWAYS_AUTHORITY_CONFIG": str(config)})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "authorities.dartford.extra_routes[0]" in result.stderr
+    assert "PATHWAYS_ROUTES" in result.stderr
+    assert CANARY_TOKEN not in result.stderr
+    with sqlite3.connect(db_path) as connection:
+        (authorities,) = connection.execute("SELECT count(*) FROM authority").fetchone()
+    assert (authorities, audit_rows(db_path)) == (0, 0)

@@ -48,9 +48,9 @@ E164_UK = re.compile(r"^\+44\d{9,10}$")
 ENTRY = """\
 \tTestham Borough Council
 Tel: 01233 331111
-www.testham.gov.uk
+www.testham.example
 Out of hours: 01227 781879
-housing@testham.gov.uk
+housing@testham.example
 """
 
 
@@ -234,7 +234,7 @@ def test_every_tel_format(tel_line: str) -> None:
 
 def test_crlf_line_endings() -> None:
     [authority] = parse_contacts(ENTRY.replace("\n", "\r\n"))
-    assert authority.email == "housing@testham.gov.uk"
+    assert authority.email == "housing@testham.example"
 
 
 @pytest.mark.parametrize(
@@ -242,8 +242,8 @@ def test_crlf_line_endings() -> None:
     [
         ("Tel: 01233 331111\n", "main_phone"),
         ("Out of hours: 01227 781879\n", "ooh_phone"),
-        ("www.testham.gov.uk\n", "website"),
-        ("housing@testham.gov.uk\n", "email"),
+        ("www.testham.example\n", "website"),
+        ("housing@testham.example\n", "email"),
     ],
 )
 def test_incomplete_entry_names_the_entry_and_field(remove: str, field: str) -> None:
@@ -268,7 +268,7 @@ def test_a_field_given_twice_is_an_error() -> None:
 def test_the_personal_training_contact_is_refused() -> None:
     # Spec §9 issue 7: never import it; it is not a plain team inbox line, so parsing stops.
     with pytest.raises(SeedParseError, match=r"unrecognised line"):
-        parse_contacts(ENTRY + "Helen.Miller@ashford.gov.uk (tbc)\n")
+        parse_contacts(ENTRY + "A.Trainer@ashford.example (tbc)\n")
 
 
 def test_duplicate_ids_and_empty_text_are_errors() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
+from jinja2 import TemplateNotFound
 from pydantic import ValidationError
 
 from notifications.context import NotificationContext
-from notifications.delivery import backoff
-from notifications.templates import render, template_names
+from notifications.templates import TEMPLATE_DIR, render, template_hash, template_names
 
 CONTEXT = NotificationContext(
     case_reference="JP-7K3Q-9D2F",
@@ -43,7 +45,21 @@ def test_html_escapes_what_it_is_given() -> None:
     assert "<script>" not in render("step_recorded", hostile).html
 
 
-def test_backoff_doubles_and_is_capped() -> None:
-    waits = [backoff(attempt).total_seconds() for attempt in range(1, 10)]
-    assert waits[:4] == [30, 60, 120, 240]
-    assert max(waits) == 3600
+def test_the_template_hash_covers_the_three_parts_and_the_bases_they_extend() -> None:
+    names = [f"timer_breach.{part}" for part in ("html.j2", "subject.j2", "txt.j2")]
+    names += ["_base.html.j2", "_base.txt.j2"]
+    digest = hashlib.sha256()
+    for name in sorted(names):
+        digest.update(f"{name}\0{(TEMPLATE_DIR / name).read_text(encoding='utf-8')}\0".encode())
+    assert template_hash("timer_breach") == digest.hexdigest()
+
+
+def test_each_event_type_has_its_own_template_hash() -> None:
+    hashes = {name: template_hash(name) for name in template_names()}
+    assert len(set(hashes.values())) == len(hashes)
+    assert template_hash("timer_breach") == hashes["timer_breach"]
+
+
+def test_the_template_hash_of_a_missing_template_raises() -> None:
+    with pytest.raises(TemplateNotFound):
+        template_hash("no_such_template")

@@ -3,7 +3,7 @@ each step, and (hypothesis) that no sequence of attempts breaks the pathway's in
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 from typing import Any
 
@@ -18,6 +18,7 @@ from pathways.definitions.youth_1617 import YOUTH_1617
 from pathways.definitions.youth_1617_rules import CLOSURE_AGREEMENTS
 from pathways.eligibility import DateOfBirthError, age_gate, age_on
 from pathways.engine.definition import ANY_STEP, TransitionSpec
+from pathways.engine.limits import InputLimits
 from pathways.engine.snapshot import CaseSnapshot
 from pathways.engine.transitions import Plan, decide
 from pathways.engine.validate import definition_problems
@@ -28,6 +29,12 @@ from pathways.roles import ROLES, parse_role
 HO = "lha-housing-officer"
 SW = "ics-social-worker"
 ENQUIRY_DAY = date(2026, 12, 21)
+# The application clock the inputs below are checked against: the day after the enquiry.
+LIMITS = InputLimits(
+    now=datetime(2026, 12, 22, 12, 0, tzinfo=UTC),
+    max_clock_skew=timedelta(minutes=5),
+    min_parent_age_gap_years=12,
+)
 
 
 def by(role: str) -> Actor:
@@ -55,7 +62,9 @@ def born(dob: str) -> dict[str, Any]:
 
 
 def open_with(payload: dict[str, Any], role: str = HO) -> Plan | Refusal:
-    return decide(YOUTH_1617, CaseSnapshot("new_enquiry"), "record_enquiry", by(role), payload)
+    return decide(
+        YOUTH_1617, CaseSnapshot("new_enquiry"), "record_enquiry", by(role), payload, limits=LIMITS
+    )
 
 
 # The age gate
@@ -159,7 +168,7 @@ def test_opening_rejects_an_impossible_date_of_birth_as_bad_input(dob: str, prob
     assert (refused.code, refused.http_status, refused.field) == (
         "invalid_input",
         422,
-        "young_person",
+        "young_person.date_of_birth",
     )
     assert "date_of_birth" in refused.reason
     assert problem in refused.reason
@@ -187,7 +196,7 @@ def place(role: str = SW, **changes: Any) -> Plan | Refusal:
         open_timers=frozenset({"joint_visit", "emergency_accommodation"}),
     )
     name = "place_under_s20" if role == SW else "place_under_s188"
-    return decide(YOUTH_1617, snapshot, name, by(role), payload)
+    return decide(YOUTH_1617, snapshot, name, by(role), payload, limits=LIMITS)
 
 
 @pytest.mark.parametrize("role", [SW, HO])
@@ -438,7 +447,7 @@ def _walk(*moves: Move) -> CaseSnapshot:
     assert isinstance(opened, Plan)
     snapshot = YouthCaseMachine.after(CaseSnapshot("new_enquiry"), opened)
     for transition, role, payload in moves:
-        plan = decide(YOUTH_1617, snapshot, transition, by(role), payload)
+        plan = decide(YOUTH_1617, snapshot, transition, by(role), payload, limits=LIMITS)
         assert isinstance(plan, Plan), plan
         snapshot = YouthCaseMachine.after(snapshot, plan)
     return snapshot
@@ -493,7 +502,8 @@ class YouthCaseMachine(RuleBasedStateMachine):
     def _try(self, transition: str, role: str, choice: int) -> None:
         options = PAYLOADS[transition]
         before = self.snapshot
-        decision = decide(YOUTH_1617, before, transition, by(role), options[choice % len(options)])
+        payload = options[choice % len(options)]
+        decision = decide(YOUTH_1617, before, transition, by(role), payload, limits=LIMITS)
         if isinstance(decision, Refusal):
             assert decision.reason
             return
