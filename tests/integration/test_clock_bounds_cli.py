@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -107,6 +108,8 @@ def test_the_maximum_is_configured(sqlite_database_url: str, tmp_path: Path) -> 
     assert json_out(run_cli(env, "advance", "2d", "--json"))["offset_seconds"] > 2 * 86400 - 60
 
 
+# The command line is the same on both databases; its use cases are tested on PostgreSQL too.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_clock_goes_back_only_while_no_case_exists(
     migrated_database_url: str, tmp_path: Path
 ) -> None:

@@ -112,6 +112,8 @@ def test_time_travel_is_refused_in_production(sqlite_database_url: str, tmp_path
     assert_usage_error(run_cli(env, "clock", "advance", "1h"), "never in production")
 
 
+# The command line is the same on both databases; its use cases are tested on PostgreSQL too.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_set_advance_and_reset_move_the_shared_clock_and_are_audited(
     migrated_database_url: str, tmp_path: Path
 ) -> None:
@@ -251,6 +253,8 @@ def statuses(engine: Engine) -> dict[int, tuple[str, int]]:
         return {row.id or 0: (row.status, row.attempts) for row in rows}
 
 
+# The command line is the same on both databases; its use cases are tested on PostgreSQL too.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.usefixtures("prefect_server")
 def test_dead_letters_are_listed_retried_with_audit_and_delivered_when_the_relay_is_back(
     relay_down: tuple[Engine, int], tmp_path: Path
@@ -344,6 +348,8 @@ def test_dead_letters_are_listed_retried_with_audit_and_delivered_when_the_relay
 # --- the sweep, on the shared clock ---------------------------------------------------------
 
 
+# The command line is the same on both databases; its use cases are tested on PostgreSQL too.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.usefixtures("prefect_server")
 def test_sweep_fires_what_is_due_after_the_clock_is_advanced(
     app_engine: Engine, tmp_path: Path
