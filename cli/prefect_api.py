@@ -8,45 +8,35 @@ the system.
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from cli.common import FAILURE, fail
 from infrastructure import running_system
 
-HEALTH_TIMEOUT_SECONDS = 3
 NO_SERVER = (
     "no running system to record this on: start it with `make run` "
     "(or `.venv/bin/pathways serve`) in another terminal, or set PREFECT_API_URL"
 )
 
 
-def _answers(api: str) -> bool:
-    try:
-        with urllib.request.urlopen(
-            f"{api.rstrip('/')}/health", timeout=HEALTH_TIMEOUT_SECONDS
-        ) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
 @contextmanager
 def product_prefect() -> Iterator[str]:
     """Inside it, Prefect talks to the product's server; yields that server's API URL."""
+    # Imported here, as the flow commands that call this import Prefect: the others load neither.
     from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from runtime.prefect_server import is_healthy
 
     configured = PREFECT_API_URL.value()
     if configured:
-        if not _answers(str(configured)):
+        if not is_healthy(str(configured)):
             # Not shown: the URL may carry a proxy's credentials.
             fail("PREFECT_API_URL: the Prefect server it names does not answer", FAILURE)
         yield str(configured)
         return
     found = running_system.running()
-    if found is None or not _answers(found.prefect_api_url):
+    if found is None or not is_healthy(found.prefect_api_url):
         fail(NO_SERVER, FAILURE)
     with temporary_settings(updates={PREFECT_API_URL: found.prefect_api_url}):
         yield found.prefect_api_url

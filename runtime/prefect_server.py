@@ -51,7 +51,7 @@ def is_healthy(api: str) -> bool:
     try:
         with urllib.request.urlopen(f"{api.rstrip('/')}/health", timeout=5) as response:
             return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, ValueError):  # ValueError: not a URL at all
         return False
 
 

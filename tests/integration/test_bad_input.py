@@ -33,6 +33,7 @@ from models import Person
 from pathways.refusal import Refusal
 from tests.support.cases import EventRefusedError, acting_for
 from tests.support.cases import start_case as start_case_as
+from tests.support.intake_form import intake_form
 
 PATHWAY = "youth-1617-intake"
 HO = "lha-housing-officer"
@@ -41,18 +42,16 @@ NAME, DOB = "Zanzibar Quokkaflint", "2009-02-17"
 
 
 def intake(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "young_person": {"full_name": NAME, "date_of_birth": DOB},
-        "parent_or_pr_holder": {"full_name": "Parent Quokkaflint", "date_of_birth": "1980-06-01"},
-        "slept_last_night": "sofa_surfing",
-        "safe_tonight": True,
-        "known_to_ics": False,
-        "young_person_consent": {"purpose": "joint working", "given": True},
-        "parent_consent": {"purpose": "joint working", "given": True},
-        "approached": "co_located_team",
-    }
-    payload.update(changes)
-    return payload
+    return intake_form(
+        {
+            "young_person": {"full_name": NAME, "date_of_birth": DOB},
+            "parent_or_pr_holder": {
+                "full_name": "Parent Quokkaflint",
+                "date_of_birth": "1980-06-01",
+            },
+        },
+        **changes,
+    )
 
 
 def apply_now(pathway: str, case_ref: str, event_id: int) -> Applied:

@@ -23,6 +23,7 @@ from pathways.engine.transitions import Plan, decide
 from pathways.principal import Actor
 from pathways.refusal import Refusal
 from pathways.roles import parse_role
+from tests.support.intake_form import intake_form
 
 NOW = datetime(2026, 12, 22, 12, 0, tzinfo=UTC)
 LIMITS = InputLimits(now=NOW, max_clock_skew=timedelta(minutes=5), min_parent_age_gap_years=12)
@@ -31,19 +32,14 @@ DOB = "2009-05-01"
 
 
 def intake(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "enquiry_received_at": "2026-12-22T09:00:00+00:00",
-        "young_person": {"full_name": NAME, "date_of_birth": DOB},
-        "parent_or_pr_holder": {"full_name": "Fictional Parent"},
-        "slept_last_night": "sofa_surfing",
-        "safe_tonight": True,
-        "known_to_ics": False,
-        "young_person_consent": {"purpose": "joint working", "given": True},
-        "parent_consent": {"purpose": "joint working", "given": True},
-        "approached": "co_located_team",
-    }
-    payload.update(changes)
-    return payload
+    return intake_form(
+        {
+            "young_person": {"full_name": NAME, "date_of_birth": DOB},
+            "parent_or_pr_holder": {"full_name": "Fictional Parent"},
+            "enquiry_received_at": "2026-12-22T09:00:00+00:00",
+        },
+        **changes,
+    )
 
 
 def attempt(

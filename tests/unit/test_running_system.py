@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import typer
 
 from cli.prefect_api import NO_SERVER, product_prefect
 from infrastructure import running_system
+from infrastructure.caches import reset_caches
 from infrastructure.running_system import RunningSystem
 
 
@@ -42,12 +44,22 @@ def test_a_damaged_record_reads_as_none(tmp_path: Path) -> None:
     assert running_system.read(tmp_path) is None
 
 
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """Settings read again from the environment, and again after the test's changes go."""
+    reset_caches()
+    yield
+    reset_caches()
+
+
+@pytest.mark.usefixtures("fresh_settings")
 def test_with_no_server_a_flow_command_stops_with_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    monkeypatch.setattr(running_system, "running", lambda run_dir=None: None)
+    # A real, empty run directory: no `pathways serve` has recorded itself there.
+    monkeypatch.setenv("PATHWAYS_RUN_DIR", str(tmp_path / "run"))
     # Unset even where a test server of this worker has set it for the session.
     with (
         temporary_settings(restore_defaults={PREFECT_API_URL}),

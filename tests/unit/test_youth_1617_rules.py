@@ -25,6 +25,7 @@ from pathways.engine.validate import definition_problems
 from pathways.principal import Actor
 from pathways.refusal import Refusal
 from pathways.roles import ROLES, parse_role
+from tests.support.intake_form import intake_form
 
 HO = "lha-housing-officer"
 SW = "ics-social-worker"
@@ -42,19 +43,14 @@ def by(role: str) -> Actor:
 
 
 def intake(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "enquiry_received_at": "2026-12-21T09:00:00+00:00",
-        "young_person": {"full_name": "Fictional Young Person", "date_of_birth": "2009-05-01"},
-        "parent_or_pr_holder": {"full_name": "Fictional Parent"},
-        "slept_last_night": "sofa_surfing",
-        "safe_tonight": True,
-        "known_to_ics": False,
-        "young_person_consent": {"purpose": "joint working", "given": True},
-        "parent_consent": {"purpose": "joint working", "given": True},
-        "approached": "co_located_team",
-    }
-    payload.update(changes)
-    return payload
+    return intake_form(
+        {
+            "young_person": {"full_name": "Fictional Young Person", "date_of_birth": "2009-05-01"},
+            "parent_or_pr_holder": {"full_name": "Fictional Parent"},
+            "enquiry_received_at": "2026-12-21T09:00:00+00:00",
+        },
+        **changes,
+    )
 
 
 def born(dob: str) -> dict[str, Any]:
