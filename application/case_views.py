@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -31,8 +31,9 @@ from models import (
     Person,
     Timer,
 )
+from pathways.case_policy import describe_policy, policy_of
 from pathways.definitions import get_definition
-from pathways.engine.definition import ANY_STEP, PathwayDefinition, TransitionSpec
+from pathways.engine.definition import ANY_STEP, SAME_STEP, PathwayDefinition, TransitionSpec
 from pathways.engine.snapshot import CaseSnapshot
 from pathways.engine.transitions import decide
 from pathways.principal import Actor, Principal
@@ -124,7 +125,7 @@ def _transition_view(
         from_steps=[
             "any open step" if step == ANY_STEP else step for step in transition.from_steps
         ],
-        to_step=transition.to_step,
+        to_step="the same step" if transition.to_step == SAME_STEP else transition.to_step,
         roles=list(transition.roles),
         input=input_fields(transition.input_model),
         opens_timers=[
@@ -244,6 +245,8 @@ class CaseView:
     decisions: list[DecisionView]
     timers: list[TimerView]
     notifications: list[NotificationView]
+    policy: list[tuple[str, str, str]] = field(default_factory=list)
+    """(choice, setting, source) of the authority policy the case opened under."""
 
     @property
     def overdue(self) -> int:
@@ -369,6 +372,7 @@ def case_view(
         decisions=_decisions(session, case_id),
         timers=timer_views(session, definition, case, now),
         notifications=_notifications(session, case_id),
+        policy=describe_policy(policy_of(case.facts)),
     )
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from application.principals import Acting, audit_refusal
+from application.staff_references import check_staff_references
 from application.timers import close_timers, open_timers
 from infrastructure import audit
 from infrastructure.authority_config import authority_config
@@ -113,6 +114,13 @@ def check_access(
     return audit_refusal(
         session, acting, refusal, attempted=attempted, case_reference=case.reference, at=at
     )
+
+
+def opening_facts(authority_id: str) -> dict[str, Any]:
+    """What every case knows from its first step: its authority, and the authority's policy
+    in force when it opened (``pathways.case_policy``), which the case then keeps."""
+    policy = authority_config().authority(authority_id).case_policy
+    return {"authority": authority_id, "case_policy": policy.model_dump()}
 
 
 def input_limits(now: datetime) -> InputLimits:
@@ -240,7 +248,7 @@ def open_case(
         )
     decision = decide(
         definition,
-        CaseSnapshot(definition.initial_step),
+        CaseSnapshot(definition.initial_step, facts=opening_facts(authority_id)),
         definition.opening_transition,
         acting.actor,
         payload,
@@ -297,6 +305,7 @@ def _write_new_case(
         pathway=definition.name,
         definition_version=definition.version,
         authority_id=authority_id,
+        facts=opening_facts(authority_id),
         state=definition.initial_step,
         linked_case_id=linked_case_id,
         opened_at=at,
@@ -353,7 +362,16 @@ def load_case(session: Session, reference: str, *, for_update: bool = False) -> 
     return case
 
 
-HAPPENED_AT = {"enquiry_received_at": "moment", "placed_at": "moment", "satisfied_on": "day"}
+HAPPENED_AT = {
+    "enquiry_received_at": "moment",
+    "placed_at": "moment",
+    "ended_at": "moment",
+    "moved_at": "moment",
+    "satisfied_on": "day",
+    "sent_on": "day",
+    "decided_on": "day",
+    "accommodated_from": "day",
+}
 """Inputs saying when something happened: left out, it happened as it is being recorded."""
 
 
@@ -410,6 +428,18 @@ def submit_event(
             action=f"{case.pathway}.{transition}",
             reference=case.reference,
             at=now,
+        )
+    # A step naming a manager who may not authorise it is a refused move, so it is audited.
+    named = check_staff_references(session, case, decision.input)
+    if named is not None:
+        return _refuse_and_audit(
+            session,
+            named,
+            actor=acting.actor,
+            action=f"{case.pathway}.{transition}",
+            reference=case.reference,
+            at=now,
+            audited={**AUDITED_REFUSALS, "invalid_input": "refused"},
         )
     _, stored_payload = _split_people(decision.input)
     event = CaseEvent(
@@ -611,7 +641,7 @@ def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Pl
     """Opens the linked case in this transaction; its opening event runs after this one."""
     spec = plan.transition.opens_case
     assert spec is not None
-    definition = get_definition(spec.pathway)
+    definition = get_definition(spec.pathway, spec.version)
     copied = session.exec(
         select(Person).where(
             Person.case_id == source.id, col(Person.relationship_to_case).in_(spec.copies_people)

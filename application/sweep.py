@@ -26,7 +26,7 @@ from application.cases import FollowUp
 from application.recovery import stale_pending_events
 from application.timers import new_timer
 from infrastructure import audit
-from infrastructure.authority_config import rule_overrides_for
+from infrastructure.authority_config import office_hours_for, rule_overrides_for
 from infrastructure.db import session_scope
 from models import Case, CaseEvent, Notification, Timer
 from notifications.messages import message_rows
@@ -35,8 +35,10 @@ from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.engine.timers import Firing, TimerState, fire
 from pathways.escalation import chain_levels
+from pathways.office_hours import OfficeHours, is_out_of_hours
 
 FIREABLE = ("open", "warned", "breached")
+OUT_OF_HOURS_SERVICE = "ooh"
 EVENT_TITLES = {"warning": "due soon", "breach": "overdue", "escalation": "escalated"}
 
 
@@ -99,12 +101,27 @@ def _claim(session: Session, now: datetime, limit: int) -> Sequence[Row[Any]]:
     return session.execute(statement).all()
 
 
-def _recipients(spec: TimerSpec, firing: Firing, chain: list[str]) -> tuple[str, ...]:
-    if firing.kind == "warning":
-        return spec.notify_on_warning
-    if firing.kind == "breach":
-        return spec.escalate_to or spec.notify_on_warning
-    return (f"role:{chain[firing.escalation_level - 1]}",)
+def _recipients(
+    spec: TimerSpec, firing: Firing, chain: list[str], out_of_hours: bool
+) -> tuple[str, ...]:
+    if firing.kind == "escalation":
+        return (f"role:{chain[firing.escalation_level - 1]}",)
+    named = spec.notify_on_warning if firing.kind == "warning" else spec.escalate_to
+    recipients = named or spec.notify_on_warning
+    if out_of_hours:
+        return tuple(dict.fromkeys([*recipients, OUT_OF_HOURS_SERVICE]))
+    return recipients
+
+
+def _needs_out_of_hours_service(
+    spec: TimerSpec, firing: Firing, now: datetime, due_at: datetime, hours: OfficeHours
+) -> bool:
+    """Issue #9 point 6: when the alert fires, or the deadline falls, while the offices are
+    shut, the out-of-hours service must hear of it too. Escalations go up a chain of
+    managers in working days, so they never need it."""
+    if not spec.out_of_hours_fallback or firing.kind == "escalation":
+        return False
+    return is_out_of_hours(now, hours) or is_out_of_hours(due_at, hours)
 
 
 def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepResult:
@@ -124,9 +141,11 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
         # A batch holds thousands of timers on a handful of (authority, chain) pairs.
         chains: dict[tuple[str, str], list[str]] = {}
         overrides: dict[str, dict[str, int]] = {}
+        office_hours: dict[str, OfficeHours] = {}
         for row in rows:
             if row.authority_id not in overrides:
                 overrides[row.authority_id] = rule_overrides_for(row.authority_id)
+                office_hours[row.authority_id] = office_hours_for(row.authority_id)
             definition = _definition(row.pathway, row.definition_version)
             spec = definition.timers[row.name]
             chain: list[str] = []
@@ -178,7 +197,14 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                 event=f"{spec.title_for(overrides[row.authority_id])}: {EVENT_TITLES[firing.kind]}",
                 due=row.due_at,
                 owning_team=row.owner_team,
-                recipients=_recipients(spec, firing, chain),
+                recipients=_recipients(
+                    spec,
+                    firing,
+                    chain,
+                    _needs_out_of_hours_service(
+                        spec, firing, now, row.due_at, office_hours[row.authority_id]
+                    ),
+                ),
                 template=f"timer_{firing.kind}",
                 key_prefix=f"timer:{row.id}:{firing.kind}:{firing.escalation_level}",
                 now=now,

@@ -6,12 +6,14 @@ Moves run their pathway flow through ``flows.dispatch``, so Prefect is imported 
 ``open`` and ``record``. Exit codes: 2 for input the command cannot use or a principal it
 refuses (nothing is written but the audited refusal), 3 when the role may not make the move,
 4 when the rules refuse it now. Output may be pasted into a ticket, so it says which people are
-recorded on a case, never who they are.
+recorded on a case, never who they are; the one exception is ``document``, a statutory notice
+that must name the applicant, printed for the officer alone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
@@ -34,6 +36,7 @@ from application.case_commands import (
 )
 from application.case_views import CaseView, TimerView, TransitionView, pathway_transitions
 from application.cases import Applied
+from application.documents import DOCUMENT_KINDS, DocumentKind, produce_document
 from application.principals import Acting
 from cli.common import FAILURE, console, fail, migrated_engine
 from cli.examples import load_example
@@ -291,37 +294,45 @@ def _print_case(view: CaseView, now: datetime, wide: bool) -> None:
         out.print(_table("Decisions", headings, decisions))
     else:
         out.print(Text("Decisions: none recorded"))
+    if view.policy:
+        out.print(_table("Authority policy", ("choice", "setting", "source"), view.policy))
     out.print(_table("Timers", TIMER_HEADINGS, _timer_rows(view.timers)))
     sent = [[when(n.created_at), n.event_type, n.recipient, n.status] for n in view.notifications]
     out.print(_table("Notifications", ("queued", "event", "recipient", "status"), sent))
 
 
 def _transitions_table(title: str, views: list[TransitionView], for_case: bool) -> Table:
-    rows: list[list[str | Text]] = []
-    for view in views:
-        fields = (
-            "\n".join(f"{f.name}{' *' if f.required else ''}: {f.type}" for f in view.input) or "—"
-        )
-        where = view.now if for_case else ", ".join(view.from_steps)
-        follows = [
-            *(f"opens {timer}" for timer in view.opens_timers),
-            *(f"closes {timer}" for timer in view.closes_timers),
-            *(f"alerts {alert}" for alert in view.notifies),
-        ]
-        rows.append(
-            [
-                view.name,
-                view.title,
-                where or "",
-                "\n".join(view.roles),
-                fields,
-                view.to_step,
-                "\n".join(follows) or "—",
-            ]
-        )
-    second = "now" if for_case else "from"
-    headings = ("step", "title", second, "roles", "input (* = required)", "to", "then")
+    """Each step and its title (and, for a case, whether it is ready now): the detail of one
+    step is ``_step_detail``, since seven columns of a whole pathway do not fit 80."""
+    rows: list[list[str | Text]] = [
+        [view.name, view.title, *([view.now or ""] if for_case else [])] for view in views
+    ]
+    headings = ("step", "title", "now") if for_case else ("step", "title")
     return _table(title, headings, rows)
+
+
+def _step_detail(view: TransitionView) -> Table:
+    fields = "\n".join(f"{f.name}{' *' if f.required else ''}: {f.type}" for f in view.input)
+    follows = [
+        *(f"opens {timer}" for timer in view.opens_timers),
+        *(f"closes {timer}" for timer in view.closes_timers),
+        *(f"alerts {alert}" for alert in view.notifies),
+    ]
+    detail = Table.grid(padding=(0, 2))
+    for label, value in (
+        ("step", view.name),
+        ("title", view.title),
+        ("from", ", ".join(view.from_steps)),
+        ("to", view.to_step),
+        ("roles", ", ".join(view.roles)),
+        ("input (* = required)", fields or "—"),
+        ("then", "\n".join(follows) or "—"),
+    ):
+        detail.add_row(Text(label, style="bold"), Text(value))
+    return detail
+
+
+ONE_STEP_HINT = "A step's input, timers and alerts: pathways case steps {pathway} STEP"
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -381,7 +392,11 @@ def steps_command(
         if as_json:
             _echo_json({"pathway": definition.name, "version": definition.version, "steps": views})
             return
+        if step is not None:
+            console().print(Text(title), _step_detail(views[0]))
+            return
         console().print(_transitions_table(title, views, for_case=False))
+        typer.echo(ONE_STEP_HINT.format(pathway=definition.name))
         return
     if step is not None or example:
         fail("STEP, --example: give a pathway name, not a case reference, to see a step's input")
@@ -401,6 +416,7 @@ def steps_command(
         return
     title = f"{reference} at {step}: steps open now"
     console().print(_transitions_table(title, views, for_case=True))
+    typer.echo(ONE_STEP_HINT.format(pathway="PATHWAY"))
 
 
 def _one_step(
@@ -581,6 +597,51 @@ def share_command(
     typer.echo(f"{reference} is shared with {authority} ({reason.replace('_', ' ')})")
 
 
+def _write_new(path: Path, text: str) -> None:
+    # Exclusive create, readable by its owner only: the document names the applicant.
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(f"--output: '{path}' already exists: a document is never written over a file")
+    except OSError as unwritable:
+        fail(f"--output: cannot create '{path}': {unwritable.strerror}", FAILURE)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+@case_app.command(
+    "document",
+    help="Produce a statutory document for the officer to send through a secure channel. "
+    "s208-notice: the s.208(3) notice to the authority a s.188 placement outside the district "
+    "is in. It names the applicant, so it is printed (or written to a new file with --output) "
+    "for you alone and never e-mailed. Housing (LHA) roles of the placing authority only.",
+)
+def document_command(
+    reference: Annotated[str, typer.Argument(metavar="REF", help="e.g. JP-7K3Q-9D2F.")],
+    kind: Annotated[str, typer.Argument(metavar="|".join(DOCUMENT_KINDS), help="Which one.")],
+    username: As,
+    role: Role = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", metavar="FILE", help="Write it to FILE, which must not exist."),
+    ] = None,
+) -> None:
+    reference = _reference(reference)
+    if kind not in DOCUMENT_KINDS:
+        fail(f"KIND: '{kind}' is not one of {', '.join(DOCUMENT_KINDS)}")
+    if output is not None and output.exists():
+        fail(f"--output: '{output}' already exists: a document is never written over a file")
+    who = _acting(username, role, f"document.{kind}", reference)
+    produced = produce_document(acting=who, case_reference=reference, kind=cast(DocumentKind, kind))
+    if isinstance(produced, Refusal):
+        _refused(produced)
+    if output is None:
+        typer.echo(produced.text, nl=False)
+        return
+    _write_new(output, produced.text)
+    typer.echo(f"{reference}: {kind} written to {output}: send it through a secure channel")
+
+
 @case_app.command(
     "show",
     help="Where a case stands: its step, steps recorded, decisions, timers (OVERDUE marked) "
@@ -647,6 +708,85 @@ def list_command(
         ],
     )
     console(wide).print(table)
+
+
+@case_app.command(
+    "migrate",
+    help="Move a running case onto the newer version of its pathway, along the move declared "
+    "for it (youth-1617-intake 1.0 -> 1.1: issue #9), and say what changed for the case. "
+    "A coordinator or operator role only. --all moves every open case you may act on that "
+    "has a declared move, each on its own; --dry-run prints the plan and writes nothing.",
+)
+def migrate_command(
+    reference: Annotated[
+        str | None, typer.Argument(metavar="REF", help="e.g. JP-7K3Q-9D2F (or --all).")
+    ] = None,
+    username: As = "",
+    role: Role = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every open case with a declared move.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; write nothing.")
+    ] = False,
+    to_version: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="VERSION",
+            help="The version to move to (default: the one declared from the case's version).",
+        ),
+    ] = None,
+) -> None:
+    # Imported here, like Prefect in `open`, so this edit stays one command.
+    import textwrap
+
+    from application.case_migration import Migration, migrate_all, migrate_case
+
+    if every == (reference is not None):
+        fail("give REF or --all (one of them)")
+    ref = _reference(reference) if reference is not None else None
+    who = _acting(username, role, "case.migrate", ref)
+    if ref is not None:
+        one = migrate_case(who, ref, to_version=to_version, dry_run=dry_run)
+        if isinstance(one, Refusal):
+            _refused(one)
+        results: list[tuple[str, Migration | Refusal]] = [(ref, one)]
+    else:
+        found = migrate_all(who, to_version=to_version, dry_run=dry_run)
+        if isinstance(found, Refusal):
+            _refused(found)
+        results = list(found)
+        if not results:
+            typer.echo("no open case you may act on has a declared move")
+
+    def wrapped(text: str, first: str = "  - ") -> str:
+        # 80 columns: a note may be pasted into a ticket or read on a narrow terminal.
+        return textwrap.fill(
+            _one_line(text),
+            width=79,
+            initial_indent=first,
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+
+    refused = 0
+    for case_ref, moved in results:
+        if isinstance(moved, Refusal):
+            refused += 1
+            typer.echo(wrapped(f"{case_ref}: refused: {moved.reason}", ""), err=True)
+            continue
+        plan = moved.plan
+        done = "moved" if moved.written else "dry run, nothing written: would move"
+        typer.echo(f"{case_ref}: {done} to {plan.pathway} {plan.to_version}")
+        for note in plan.notes:
+            typer.echo(wrapped(note))
+        starts = "timer started" if moved.written else "timer it would start"
+        for timer in moved.timers_opened:
+            typer.echo(wrapped(f"{starts}: {timer.name}, due {when(timer.due_at)}"))
+    if refused:
+        raise typer.Exit(REFUSED_NOW)
 
 
 def register(app: typer.Typer) -> None:

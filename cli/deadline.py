@@ -7,15 +7,36 @@ writes nothing.
 from __future__ import annotations
 
 import json
+import textwrap
 from datetime import date, datetime
 from typing import Annotated, Any, NoReturn
 
 import typer
 
-from pathways.deadlines import Deadline, OverrideError, UnknownRuleError, compute_deadline
+from pathways.deadlines import (
+    RULES,
+    Deadline,
+    OverrideError,
+    UnknownRuleError,
+    compute_deadline,
+)
 
 USAGE_ERROR = 2
 CONFIG_ERROR = 1
+# Help is rendered with a one-column margin each side; keep every line inside 80 columns.
+HELP_WIDTH = 78
+
+
+def rules_help() -> str:
+    """Each rule's id, then its short title, wrapped under itself to fit ``HELP_WIDTH``."""
+    id_width = max(len(rule_id) for rule_id in RULES)
+    room = HELP_WIDTH - id_width - 2
+    lines: list[str] = []
+    for rule in RULES.values():
+        label = textwrap.wrap(rule.short_title or rule.title, width=room)
+        lines.append(f"{rule.id:<{id_width}}  {label[0]}")
+        lines.extend(f"{'':<{id_width}}  {more}" for more in label[1:])
+    return "Rules:\n\n" + "\n".join(lines)
 
 
 def _fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
@@ -90,12 +111,12 @@ def _as_lines(deadline: Deadline, start: date | datetime, authority: str | None)
 
 
 def deadline_command(
-    rule: Annotated[str, typer.Argument(help="Rule id, e.g. review-request.")],
+    rule: Annotated[str, typer.Argument(help="Rule id (listed below), e.g. review-request.")],
     start: Annotated[
         str,
         typer.Option(
             "--start",
-            help="ISO date, or ISO datetime (naive = Europe/London) for the clock-hours rule.",
+            help="ISO date, or ISO datetime (naive = Europe/London) for the hours rules.",
         ),
     ],
     authority: Annotated[
@@ -121,4 +142,4 @@ def deadline_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("deadline")(deadline_command)
+    app.command("deadline", epilog=rules_help())(deadline_command)

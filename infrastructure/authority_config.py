@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from infrastructure.settings import get_settings
+from pathways.office_hours import OfficeHours, OfficeHoursError
 
 AuthorityKind = Literal["district", "unitary"]
 
@@ -45,8 +49,43 @@ class ChildrenServicesConfig(BaseModel):
     teams: dict[str, TeamConfig] = Field(default_factory=dict)
 
 
+class CasePolicy(BaseModel):
+    """Choices the protocol leaves to each authority. A case records the policy in force when it
+    opened and keeps it; ``pathways.case_policy`` gives each choice's source for the screen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    closure_agreement: Literal["both_agencies", "one_agency"] = "both_agencies"
+    parent_consent_required: bool = True
+    reviews_start: Literal["case_opened", "caf_plan_agreed"] = "case_opened"
+
+
+_HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+class OfficeHoursConfig(BaseModel):
+    """Monday to Friday except bank holidays, Europe/London wall time, from start to end."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: str
+    end: str
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: object) -> object:
+        # Unquoted, YAML 1.1 reads 17:00 as the number 1020, so say how to write it.
+        if not isinstance(value, str) or not _HH_MM.fullmatch(value):
+            raise ValueError('must be a 24-hour time in quotes, e.g. "17:00"')
+        return value
+
+    def hours(self) -> OfficeHours:
+        return OfficeHours(start=time.fromisoformat(self.start), end=time.fromisoformat(self.end))
+
+
 class AuthorityOverrides(BaseModel):
     kind: AuthorityKind = "district"
+    case_policy: CasePolicy = Field(default_factory=CasePolicy)
     children_services: str = "kcc"
     rule_overrides: dict[str, int] = Field(default_factory=dict)
     escalation_lha: list[str] | None = None
@@ -58,10 +97,16 @@ class AuthorityOverrides(BaseModel):
         description="where a dead letter of this authority's cases is reported",
         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
     )
+    office_hours: OfficeHoursConfig | None = Field(
+        default=None, description="this authority's hours, when they differ from the defaults"
+    )
 
 
 class Defaults(BaseModel):
     escalation: EscalationDefaults
+    office_hours: OfficeHoursConfig = Field(
+        default_factory=lambda: OfficeHoursConfig(start="09:00", end="17:00")
+    )
 
 
 class AuthorityConfig(BaseModel):
@@ -89,6 +134,18 @@ class AuthorityConfig(BaseModel):
         top = entry.escalation_lha_top or self.defaults.escalation.lha_top
         return list(chain), top
 
+    def office_hours(self, authority_id: str) -> OfficeHours:
+        """The authority's own office hours, else the defaults."""
+        configured = self.authority(authority_id).office_hours or self.defaults.office_hours
+        return configured.hours()
+
+
+def _office_hours_entries(config: AuthorityConfig) -> Iterator[tuple[str, OfficeHoursConfig]]:
+    yield "defaults.office_hours", config.defaults.office_hours
+    for authority_id, entry in config.authorities.items():
+        if entry.office_hours is not None:
+            yield f"authorities.{authority_id}.office_hours", entry.office_hours
+
 
 def parse_authority_config(raw: object, source: str) -> AuthorityConfig:
     try:
@@ -111,6 +168,11 @@ def parse_authority_config(raw: object, source: str) -> AuthorityConfig:
                 f"{source}: authorities.{authority_id}.children_services: "
                 f"'{entry.children_services}' is not a configured children's services authority"
             )
+    for where, hours in _office_hours_entries(config):
+        try:
+            hours.hours()
+        except OfficeHoursError as exc:
+            raise AuthorityConfigError(f"{source}: {where}.{exc.field}: {exc.reason}") from exc
     return config
 
 
@@ -128,3 +190,8 @@ def authority_config() -> AuthorityConfig:
 def rule_overrides_for(authority_id: str) -> dict[str, int]:
     """Rule overrides for one authority; raises UnknownAuthorityError for an unknown id."""
     return dict(authority_config().authority(authority_id).rule_overrides)
+
+
+def office_hours_for(authority_id: str) -> OfficeHours:
+    """Office hours for one authority; raises UnknownAuthorityError for an unknown id."""
+    return authority_config().office_hours(authority_id)

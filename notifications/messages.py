@@ -19,7 +19,7 @@ from models import Case, CaseEvent, Notification, Timer
 from notifications.context import case_link, format_due, minimal_context
 from notifications.outbox import outbox_rows
 from notifications.recipients import RouteResolver
-from pathways.engine.definition import PathwayDefinition
+from pathways.engine.definition import NotificationSpec, PathwayDefinition
 from pathways.engine.transitions import Plan
 from pathways.roles import team_of_role
 
@@ -75,6 +75,15 @@ def message_rows(
     )
 
 
+def _due_for(
+    spec: NotificationSpec, opened: list[Timer], earliest: Timer | None
+) -> datetime | None:
+    if spec.due_timer is not None:
+        named = next((timer for timer in opened if timer.name == spec.due_timer), None)
+        return named.due_at if named is not None else None
+    return earliest.due_at if earliest is not None else None
+
+
 def queue_transition_notifications(
     session: Session,
     definition: PathwayDefinition,
@@ -100,7 +109,7 @@ def queue_transition_notifications(
                 facts=case.facts,
                 pathway_title=definition.title,
                 event=plan.transition.title if spec.event is None else spec.event,
-                due=next_due.due_at if next_due is not None else None,
+                due=_due_for(spec, opened, next_due),
                 owning_team=team,
                 recipients=spec.to,
                 template=spec.template,

@@ -2,6 +2,8 @@
 
 Role recipients go to the named staff who hold that role for the case's authority; where no
 one is named, the agency's team inbox stands in, so an alert is never silently dropped.
+``host_lha`` is the one recipient at another authority: the LHA of the district a placement
+was made in (s.208), read from the case's facts.
 One resolver serves a whole sweep, so each lookup hits the database once, not once per timer.
 """
 
@@ -17,6 +19,13 @@ from infrastructure.authority_config import authority_config
 from models import Authority, CaseAssignment, StaffMember, StaffRole
 from notifications.routes import configured_route_or_unmapped, email_route
 from pathways.roles import team_of_role
+from pathways.s208_notice import PLACEMENT_DISTRICT
+
+
+class RecipientFactError(LookupError):
+    """A recipient the case's facts cannot resolve: a definition that alerts the host
+    authority before recording where the placement is. Names the fact, never its value."""
+
 
 Route = tuple[str, str]
 """(who the route stands for, route reference such as ``email:<address>``)
@@ -87,6 +96,23 @@ class RouteResolver:
             )
         return self._role_routes[key]
 
+    def host_lha_routes(self, facts: Mapping[str, Any]) -> list[str]:
+        # Never the case's own authority as a fallback: the alert is for the host district.
+        district = facts.get(PLACEMENT_DISTRICT)
+        if not isinstance(district, str) or not district:
+            raise RecipientFactError(
+                f"recipient 'host_lha' needs the case fact '{PLACEMENT_DISTRICT}' (the authority "
+                "the placement is in): the pathway must record it before alerting that authority"
+            )
+        try:
+            self.authority(district)
+        except KeyError:
+            raise RecipientFactError(
+                f"recipient 'host_lha': the case fact '{PLACEMENT_DISTRICT}' names no authority "
+                "in the directory"
+            ) from None
+        return self.team_routes(district, "lha")
+
     def case_staff_routes(self, case_id: int, authority_id: str) -> list[str]:
         self.preload_case_staff([case_id])
         return self._case_staff[case_id] or [
@@ -103,6 +129,8 @@ class RouteResolver:
                 references = self.role_routes(authority_id, recipient[5:])
             elif recipient == "case_staff":
                 references = self.case_staff_routes(case_id, authority_id)
+            elif recipient == "host_lha":
+                references = self.host_lha_routes(facts)
             elif recipient == "referrer":
                 contact = facts.get("referrer_email")
                 references = [email_route(str(contact))] if contact else []

@@ -31,6 +31,8 @@ Unit = Literal["hours", "days", "weeks", "working_days", "months"]
 Status = Literal["statute", "guidance", "local", "assumption", "conflict"]
 Convention = Literal[
     "clock-hours",
+    "more-than-clock-hours",
+    "same-day-at-least-clock-hours",
     "days-beginning-with",
     "weeks-beginning-with",
     "days-after",
@@ -72,10 +74,14 @@ class Rule:
     status: Status
     # Only the birthday conventions use it: the age whose birthday anchors the period.
     anchor_age: int | None = None
+    # An authority may only shorten the period, never lengthen it past the default.
+    override_at_most_default: bool = False
+    # What ``pathways deadline --help`` lists beside the id (the title when unset).
+    short_title: str | None = None
 
     @property
     def is_datetime(self) -> bool:
-        return self.convention == "clock-hours"
+        return self.convention in _CLOCK_COUNTERS
 
 
 def warning_point(start_at: datetime, due_at: datetime, fraction: float) -> datetime:
@@ -109,7 +115,7 @@ class Deadline:
 
     @property
     def due_iso(self) -> str:
-        """ISO date for day rules, ISO datetime with offset for the clock-hours rule."""
+        """ISO date for day rules, ISO datetime with offset for the exact-instant rules."""
         return self.due_at.isoformat() if self.is_datetime else self.due_date.isoformat()
 
 
@@ -141,10 +147,30 @@ _DATE_COUNTERS: Mapping[str, Callable[[Rule, date, int], date]] = {
 }
 
 
+def _more_than_clock_hours(start_at: datetime, hours: int) -> datetime:
+    # The sweep treats due_at <= now as reached, and at exactly N hours the period has lasted
+    # N hours, not more: the first whole minute past it is the first the sweep may act in.
+    past = add_clock_hours(start_at, hours).astimezone(UTC) + timedelta(minutes=1)
+    return past.astimezone(LONDON)
+
+
+def _same_day_at_least_clock_hours(start_at: datetime, hours: int) -> datetime:
+    return max(end_of_day(start_at.date()), add_clock_hours(start_at, hours))
+
+
+# Exact-instant conventions: (start instant in Europe/London, amount) -> due instant.
+_CLOCK_COUNTERS: Mapping[str, Callable[[datetime, int], datetime]] = {
+    "clock-hours": add_clock_hours,
+    "more-than-clock-hours": _more_than_clock_hours,
+    "same-day-at-least-clock-hours": _same_day_at_least_clock_hours,
+}
+
+
 _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="joint-visit-1617",
         title="First joint meeting with family and 16/17-year-old",
+        short_title="Joint visit to family and young person",
         default=24,
         unit="hours",
         convention="clock-hours",
@@ -160,31 +186,39 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="same-day",
         title="Emergency accommodation for a 16/17-year-old with nowhere safe to stay tonight",
-        default=1,
-        unit="days",
-        convention="days-beginning-with",
+        default=4,
+        unit="hours",
+        convention="same-day-at-least-clock-hours",
         convention_text=(
-            "The same day: a period of one day beginning with the enquiry, so it ends at "
-            "23:59 Europe/London on the day the young person asked for help."
+            "The same day, but never less than 4 clock hours (the authority may set another "
+            "number): due at 23:59 Europe/London on the day the young person asked for help, "
+            "or 4 real hours after the enquiry if that is later, so an enquiry at 22:30 is "
+            "due at 02:30 the next day."
         ),
         citation="T02; Provision of accommodation for 16 and 17 year olds who may be homeless "
-        "and/or require accommodation (2018 guidance), as quoted in [P-NOTTS]; [NHAS-1617].",
-        overridable_per_authority=False,
-        status="guidance",
+        "and/or require accommodation (2018 guidance), as quoted in [P-NOTTS]; [NHAS-1617]. "
+        "Minimum N hours: ASSUMPTION (product default, to be confirmed by Kent); out of "
+        "hours the Kent & Medway OOH service is alerted (seed 002 'Out of hours').",
+        overridable_per_authority=True,
+        status="assumption",
+        short_title="Emergency accommodation tonight",
     ),
     Rule(
         id="looked-after-24h",
         title="s.20 accommodation lasting more than 24 hours: the young person is looked after",
         default=24,
         unit="hours",
-        convention="clock-hours",
+        convention="more-than-clock-hours",
         convention_text=(
-            "24 clock hours of real elapsed time from the start of the s.20 placement; at "
-            "that moment the accommodation has lasted more than 24 hours."
+            "More than 24 clock hours of real elapsed time from the start of the s.20 "
+            "placement: due at start + 24 hours + 1 minute, the first whole minute in which "
+            "the accommodation has lasted more than 24 hours (at exactly 24 hours it has not); "
+            "a clock change does not add or remove an hour."
         ),
         citation="T03; Children Act 1989 s.22(2) (spec errata 1: not s.20); [P-NOTTS].",
         overridable_per_authority=False,
         status="statute",
+        short_title="Looked after: s.20 for over 24 hours",
     ),
     Rule(
         id="prevention-duty",
@@ -249,6 +283,7 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="review-decision-short",
         title="s.202 review decision due (3 weeks: PHP steps, prevention non-cooperation)",
+        short_title="s.202 review decision due (3 weeks)",
         default=3,
         unit="weeks",
         convention="weeks-beginning-with",
@@ -264,6 +299,7 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="review-decision-local-connection",
         title="s.202 review decision due (10 weeks: joint local-connection review)",
+        short_title="s.202 review decision due (10 weeks)",
         default=10,
         unit="weeks",
         convention="weeks-beginning-with",
@@ -279,6 +315,7 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="county-court-appeal",
         title="Last day to appeal to the county court (s.204)",
+        short_title="Last day to appeal to the county court",
         default=21,
         unit="days",
         convention="days-after",
@@ -294,6 +331,7 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="rfs-triage",
         title="ICS decision on a referral / Request for Support",
+        short_title="ICS decision on a Request for Support",
         default=1,
         unit="working_days",
         convention="working-days-after",
@@ -338,6 +376,7 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="ih-reasonable-notice",
         title="End of accommodation after an IH decision (reasonable period, s.190(2)(a))",
+        short_title="End of accommodation after an IH decision",
         default=28,
         unit="days",
         convention="days-after+not-on-friday",
@@ -356,14 +395,36 @@ _RULE_LIST: tuple[Rule, ...] = (
         title="s.208 out-of-district placement notice to the host LHA",
         default=14,
         unit="days",
-        convention="days-after",
+        convention="days-beginning-with",
         convention_text=(
-            "Not later than 14 days after the accommodation is made available: that day is "
-            "excluded, so due = start + 14 days."
+            "Before the end of the period of 14 days beginning with the day the accommodation "
+            "was made available: that day is day 1, so the last day is start + 13 days."
         ),
-        citation="T22; Housing Act 1996 s.208(2) [L11] (wording to be verified against the Act).",
+        citation="T22; Housing Act 1996 s.208(4) as amended [L11] (spec errata 9). Enfield v A "
+        "[2025] EWCA Civ 1355: a late notice does not invalidate the placement, but it is "
+        "still a breach to report.",
         overridable_per_authority=False,
         status="statute",
+        short_title="s.208 notice to the host LHA",
+    ),
+    Rule(
+        id="bb-stay",
+        title="Bed and breakfast stay for a 16/17-year-old",
+        short_title="B&B stay for a 16/17-year-old",
+        default=6,
+        unit="weeks",
+        convention="weeks-beginning-with",
+        convention_text=(
+            "At most 6 weeks beginning with the day of the placement: that day is day 1, so "
+            "the stay must have ended by 23:59 on start + 41 days."
+        ),
+        citation="T24; [SH-BB]; spec errata 2: B&B is unsuitable for 16/17-year-olds under the "
+        "Homelessness Code of Guidance, at most a last-resort emergency measure. The 6 weeks of "
+        "the Suitability of Accommodation Order 2003 art.3 is for applicants with family "
+        "commitments, so this limit is the spec's; an authority may set a shorter one only.",
+        overridable_per_authority=True,
+        status="guidance",
+        override_at_most_default=True,
     ),
     Rule(
         id="needs-assessment",
@@ -377,11 +438,30 @@ _RULE_LIST: tuple[Rule, ...] = (
             + " "
             + _MONTH_END_NOTE
         ),
-        citation="T17; SI 2010/959 reg.42 [L9] (16th birthday or date of becoming eligible; "
-        "this rule counts from the birthday). " + _LEAP_DAY_NOTE,
+        citation="T17; SI 2010/959 reg.42(1) [L9]: for a young person already an eligible "
+        "child at 16. One who becomes eligible after 16 is counted from that date instead, by "
+        "'needs-assessment-after-eligibility' (spec errata 13). " + _LEAP_DAY_NOTE,
         overridable_per_authority=False,
         status="statute",
         anchor_age=16,
+    ),
+    Rule(
+        id="needs-assessment-after-eligibility",
+        title="Needs assessment for a child who became eligible after 16",
+        default=3,
+        unit="months",
+        convention="months-after",
+        convention_text=(
+            "Start is the day the young person became an eligible child (13 weeks looked after "
+            "since 14, counting the day they became looked after as day 1): 3 calendar months "
+            "after it. " + _MONTH_END_NOTE
+        ),
+        citation="T17; SI 2010/959 reg.42(1) [L9] ('not more than three months after the date "
+        "on which C ... becomes an eligible child after that age'); reg.40(1) and Children Act "
+        "1989 Sch.2 para 19B(2) (13 weeks looked after since 14); spec errata 13: never due "
+        "before the young person became eligible.",
+        overridable_per_authority=False,
+        status="statute",
     ),
     Rule(
         id="pathway-plan-review",
@@ -420,6 +500,7 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="move-agreement",
         title="Latest date to agree a planned accommodation move",
+        short_title="Latest date to agree a planned move",
         default=28,
         unit="days",
         convention="days-before",
@@ -432,6 +513,7 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         id="weekly-home-meeting",
         title="Weekly home meeting (family and young person)",
+        short_title="Weekly home meeting",
         default=7,
         unit="days",
         convention="days-after",
@@ -491,6 +573,11 @@ def resolve_amount(rule: Rule, overrides: Mapping[str, int] | None) -> int:
             f"rule '{rule.id}': override must be a positive whole number of {rule.unit}, "
             f"got {amount!r}"
         )
+    if rule.override_at_most_default and amount > rule.default:
+        raise OverrideError(
+            f"rule '{rule.id}': override may only shorten the period, at most {rule.default} "
+            f"{rule.unit}, got {amount}"
+        )
     return amount
 
 
@@ -508,7 +595,7 @@ def compute_deadline(
     """When ``rule_id`` falls due for a period starting at ``start``.
 
     A naive datetime is Europe/London wall time; day rules use its London date. A plain
-    date starts the clock-hours rule at 00:00 Europe/London.
+    date starts an exact-instant (hours) rule at 00:00 Europe/London.
     """
     rule = get_rule(rule_id)
     amount = resolve_amount(rule, overrides)
@@ -519,7 +606,7 @@ def compute_deadline(
 
 def _clock_deadline(rule: Rule, start: date | datetime, amount: int) -> Deadline:
     start_at = to_london(start) if isinstance(start, datetime) else start_of_day(start)
-    due_at = add_clock_hours(start_at, amount)
+    due_at = _CLOCK_COUNTERS[rule.convention](start_at, amount)
     return Deadline(rule, amount, start_at, due_at.date(), due_at, is_datetime=True)
 
 

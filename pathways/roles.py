@@ -69,6 +69,19 @@ LHA_ROLES: Final = frozenset(r for r in ROLES if r.startswith("lha-") or r == "h
 OPERATOR_ROLE: Final[Role] = "operator"
 PRODUCT_ROLES: Final = frozenset({"coordinator", "auditor", "operator", "system"})
 ICS_ROLES: Final = frozenset(ROLES) - LHA_ROLES - PRODUCT_ROLES
+MANAGER_ROLES: Final[frozenset[Role]] = frozenset(
+    {
+        "lha-senior-officer",
+        "lha-service-manager",
+        "housing-director",
+        "ics-team-manager",
+        "ics-service-manager",
+        "ics-assistant-director",
+        "early-help-unit-lead",
+    }
+)
+"""Who may authorise an exception a worker cannot (e.g. a B&B stay for a 16/17-year-old): the
+managing roles of housing, ICS and Early Help (spec §0.3; issue #9 point 11)."""
 
 
 def is_role(value: str) -> bool:

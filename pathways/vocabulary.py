@@ -25,7 +25,9 @@ StaffTeam = Literal["lha", "ics"]
 ChainName = Literal["lha", "ics", "ifd"]
 """The escalation chains of spec §7."""
 
-RecipientKey = Literal["lha", "ics", "ifd", "ooh", "case_staff", "referrer"]
+RecipientKey = Literal["lha", "ics", "ifd", "ooh", "case_staff", "referrer", "host_lha"]
+"""``host_lha``: the LHA team routes of the authority named by the case fact
+``placement_district`` (a s.188 placement outside the case's own district, s.208)."""
 RoleRecipient = NewType("RoleRecipient", str)
 """``role:<role>``: the named staff holding a role at the case's authority (else its team
 inbox). Made only by ``to_role``, so the role inside is always a real one."""

@@ -17,6 +17,7 @@ _LATEST: dict[str, PathwayDefinition] = {}
 
 BUILTIN_MODULES: tuple[str, ...] = (
     "pathways.definitions.care_leaver",
+    "pathways.definitions.youth_1617_v1_0",
     "pathways.definitions.youth_1617",
 )
 
@@ -57,3 +58,9 @@ def get_definition(name: str, version: str | None = None) -> PathwayDefinition:
 def latest_definitions() -> list[PathwayDefinition]:
     load_modules(BUILTIN_MODULES)
     return sorted(_LATEST.values(), key=lambda d: d.name)
+
+
+def all_definitions() -> list[PathwayDefinition]:
+    """Every registered version, the older ones cases still run on included."""
+    load_modules(BUILTIN_MODULES)
+    return [_REGISTRY[key] for key in sorted(_REGISTRY)]

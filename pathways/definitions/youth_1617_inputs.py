@@ -7,9 +7,11 @@ auditors read.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Self
+from collections.abc import Callable
+from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     EmailStr,
     Field,
     StrictBool,
@@ -23,6 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from pathways.calendar import london_date
 from pathways.eligibility import MAX_PLAUSIBLE_AGE, age_on
 from pathways.engine.inputs import (
+    AuthorityReference,
     BirthDate,
     ConsentGiven,
     HappenedAt,
@@ -30,9 +33,11 @@ from pathways.engine.inputs import (
     OptionalBirthDate,
     PersonDetails,
     RationaleText,
+    StaffReference,
     StrictInput,
 )
 from pathways.engine.limits import limits_of
+from pathways.roles import MANAGER_ROLES
 from pathways.text import Text
 
 SleptLastNight = Literal[
@@ -80,6 +85,15 @@ DutyOutcome = Literal[
     "no_longer_eligible",
     "not_cooperating",
 ]
+
+
+def listed_once(what: str) -> Callable[[list[str]], list[str]]:
+    def check(value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("unique", f"each {what} may be listed once")
+        return value
+
+    return check
 
 
 class YoungPerson(PersonDetails):
@@ -210,14 +224,9 @@ class CafPlan(StrictInput):
     """A3: the CAF / Early Help action plan and the domains it supports [S000]."""
 
     plan: Literal["caf_action_plan", "early_help_plan"]
-    support_domains: list[SupportDomain] = Field(min_length=1)
-
-    @field_validator("support_domains")
-    @classmethod
-    def _each_once(cls, value: list[SupportDomain]) -> list[SupportDomain]:
-        if len(set(value)) != len(value):
-            raise PydanticCustomError("unique", "each support domain may be listed once")
-        return value
+    support_domains: Annotated[
+        list[SupportDomain], Field(min_length=1), AfterValidator(listed_once("support domain"))
+    ]
 
 
 class PreventionDuty(StrictInput):
@@ -275,3 +284,120 @@ class BackToHomeAuthority(Ending):
     """A8: the home authority (an authority's name, never an address)."""
 
     home_authority: Annotated[str, Text(100)]
+
+
+# Version 1.1 (issue #9): the inputs its corrected steps ask for. The 1.0 models above stay as
+# they are for the cases still running on 1.0.
+
+# Seed 000's stresses, in its words; health is a code here, never a description.
+CAF_STRESS_AREAS: Final[dict[str, str]] = {
+    "criminal_antisocial_or_intolerable_family_behaviour": (
+        "criminal, anti-social or intolerable behaviours of family members"
+    ),
+    "physical_or_mental_ill_health": "physical or mental ill health",
+    "drugs_or_alcohol": "drug or alcohol abuse",
+    "debt": "debt and money problems",
+    "no_occupation_or_paid_work": "lack of meaningful occupation or paid employment",
+}
+StressArea = Literal[
+    "criminal_antisocial_or_intolerable_family_behaviour",
+    "physical_or_mental_ill_health",
+    "drugs_or_alcohol",
+    "debt",
+    "no_occupation_or_paid_work",
+]
+Whose = Literal["young_person", "parent"]
+DistrictId = Annotated[str, Text(40), AuthorityReference()]
+
+
+class Placement(EmergencyPlacement):
+    """A1a (1.1): the placement also records the district it is in, and a B&B authoriser must be
+    a manager on the staff list (checked by the application against the staff records)."""
+
+    district: DistrictId = Field(description="the directory id of the district it is in")
+    bb_authorised_by: Annotated[
+        str | None, Text(80), StaffReference(roles=MANAGER_ROLES, what="a manager")
+    ] = Field(default=None, description="the manager who authorised B&B (staff username)")
+
+
+class S20Ended(StrictInput):
+    """A1a: when the s.20 placement ended; looked-after status turns on it (s.22(2))."""
+
+    ended_at: HappenedAt
+
+
+class MovedOn(StrictInput):
+    """Out of bed and breakfast into other accommodation."""
+
+    moved_at: HappenedAt
+    accommodation: Accommodation
+
+
+class NoticeSent(StrictInput):
+    """s.208(4): the day the officer gave the host authority the written notice."""
+
+    sent_on: HappenedOn
+
+
+class CafPlanAgreed(StrictInput):
+    """A3 (1.1): the CAF / Early Help action plan and the stresses it addresses [S000]."""
+
+    plan: Literal["caf_action_plan", "early_help_plan"]
+    stress_areas: Annotated[
+        list[StressArea], Field(min_length=1), AfterValidator(listed_once("stress area"))
+    ]
+
+
+class ConsentChange(StrictInput):
+    """A consent given after the intake, or withdrawn: its own recorded step (errata 15)."""
+
+    whose: Whose
+    consent: ConsentGiven
+
+
+class ConsentOverride(StrictInput):
+    """The safeguarding lead's decision to go ahead without consent (spec §0.4; seed 002)."""
+
+    significant_harm_concern: StrictBool
+    rationale: RationaleText
+
+
+class ReliefDuty(PreventionDuty):
+    """s.189B: the LHA is satisfied the young person is homeless and eligible."""
+
+
+class PriorityNeedDecision(StrictInput):
+    """s.184: the housing authority's own decision on priority need [SH-1617]."""
+
+    priority_need: StrictBool
+    decided_on: HappenedOn
+    rationale: RationaleText
+
+
+class CeasingToLookAfter(StrictInput):
+    """reg.39 SI 2010/959: the assessments are done and the director (or nominee) approves."""
+
+    reg39_assessments_completed: StrictBool
+    rationale: RationaleText
+
+
+class ChildrensServicesTransfer(Ending):
+    """A8 for a looked-after young person: their home authority's children's services take over."""
+
+    home_authority: Annotated[str, Text(100)]
+    receiving_childrens_services: Annotated[str, Text(100)]
+    receiving_authority_agreed: StrictBool
+
+
+class S20Refused(StrictInput):
+    """A7 (1.1): a refusal counts only after full advice and an offer of advocacy [O-GD]."""
+
+    advice_given: StrictBool
+    advocacy_offered: StrictBool
+
+
+class S20Accepted(Ending):
+    """A7 (1.1): s.20 accepted; the day accommodation under s.20 began (or begins) counts
+    towards the 13 weeks that make an eligible child (reg.40 SI 2010/959)."""
+
+    accommodated_from: HappenedOn

@@ -28,6 +28,7 @@ from pathways.definitions.youth_1617_inputs import (
     ReferralDecision,
     Review,
     S20Declined,
+    S20Refused,
 )
 from pathways.eligibility import age_gate
 from pathways.engine.definition import FactsUpdate, Guard
@@ -313,7 +314,7 @@ def assessment_led_to(allowed: frozenset[str], what: str) -> Guard:
 
 
 def advice_and_advocacy_given(_: Facts, data: BaseModel | None) -> str | None:
-    decision = _given(S20Declined, data)
+    decision = data if isinstance(data, S20Refused) else _given(S20Declined, data)
     missing = [
         name
         for name, given in (
@@ -357,7 +358,8 @@ def closure_gate(facts: Facts, _: BaseModel | None) -> str | None:
 
 def duty_outcome_recorded(facts: Facts, data: BaseModel | None) -> str | None:
     if _duty_open(facts) and _given(Ending, data).duty_outcome is None:
-        return "duty_outcome: the LHA prevention duty is still open; record how it ended"
+        duty = facts.get("lha_duty", "prevention")
+        return f"duty_outcome: the LHA {duty} duty is still open; record how it ended"
     return None
 
 

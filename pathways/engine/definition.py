@@ -24,11 +24,17 @@ PERIOD = "{period}"
 ANY_STEP = "*"
 """A from-step meaning any step that is not terminal (e.g. a transfer out of area)."""
 
+SAME_STEP = "="
+"""A to-step meaning the case stays at the step it is at (a meeting, a consent, a duty)."""
+
 Guard = Callable[[Mapping[str, Any], BaseModel | None], str | None]
 """A pure gate: given the case facts and the validated input, a refusal reason or None."""
 
 FactsUpdate = Callable[[Mapping[str, Any], BaseModel | None], dict[str, Any]]
 """Pure: the facts this transition records, given the case facts and the validated input."""
+
+FactsTest = Callable[[Mapping[str, Any]], bool]
+"""Pure: whether something applies, given the case facts (after the step's own facts)."""
 
 ActorRule = Callable[[CaseSnapshot, Actor], str | None]
 """A pure rule about who, beyond their role: given the case so far (its history of steps,
@@ -69,6 +75,16 @@ class TimerSpec(_Frozen):
     on_breach: str | None = Field(
         default=None, description="a transition the system records when this timer breaches"
     )
+    opens_when: FactsTest | None = Field(
+        default=None,
+        description="opened only if this holds of the case's facts once the step has recorded "
+        "its own (e.g. the s.208 notice only for a placement outside the district)",
+    )
+    out_of_hours_fallback: bool = Field(
+        default=False,
+        description="a warning or breach outside the authority's office hours also alerts its "
+        "out-of-hours service (spec T01 'OOH fallback needed'; seed 002)",
+    )
 
     def title_for(self, overrides: Mapping[str, int] | None = None) -> str:
         """The title with ``{period}`` filled from the rule in force at the case's authority,
@@ -84,12 +100,22 @@ class NotificationSpec(_Frozen):
         description="what the alert calls the event; set it when the transition's title would "
         "say more than an alert may (spec §6), e.g. a refusal of help",
     )
+    when: FactsTest | None = Field(
+        default=None, description="queued only if this holds of the case's facts after the step"
+    )
+    due_timer: str | None = Field(
+        default=None,
+        description="the timer whose due date the alert gives; else the earliest one opened",
+    )
 
 
 class LinkedCaseSpec(_Frozen):
     """A case on another pathway that a transition opens, linked back to this one."""
 
     pathway: str
+    version: str | None = Field(
+        default=None, description="a version to open, for a frozen definition; else the latest"
+    )
     copies_people: tuple[str, ...] = Field(
         default=(), description="people (by relationship) carried onto the new case"
     )
@@ -139,3 +165,6 @@ class PathwayDefinition(_Frozen):
 
     def transition(self, name: str) -> TransitionSpec | None:
         return next((t for t in self.transitions if t.name == name), None)
+
+    def step_after(self, transition: TransitionSpec, current: str) -> str:
+        return current if transition.to_step == SAME_STEP else transition.to_step

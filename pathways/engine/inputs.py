@@ -8,6 +8,8 @@ clock allows (``pathways.engine.limits``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Final
 
@@ -23,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pathways.engine.limits import limits_of
+from pathways.roles import Role
 from pathways.text import PersonName, Text
 
 RATIONALE_MAX: Final = 4000
@@ -124,3 +127,81 @@ class ConsentGiven(StrictInput):
 
 class Rationale(StrictInput):
     rationale: RationaleText
+
+
+@dataclass(frozen=True)
+class StaffReference:
+    """Marks a text field that holds a staff username, as in
+    ``Annotated[str | None, Text(80), StaffReference(MANAGER_ROLES, "a manager")]``.
+
+    A pathway has no staff directory, so the rule is checked by the application: the username
+    must be an active member of staff who holds one of ``roles`` and covers the case's
+    authority. Put it on the field itself (a ``str`` or a list of them), not inside a list's
+    item type."""
+
+    roles: frozenset[Role]
+    what: str
+    """The roles as a refusal names them, e.g. "a manager"."""
+
+
+@dataclass(frozen=True)
+class AuthorityReference:
+    """Marks a top-level text field that holds an authority's directory id (e.g. the district a
+    placement is in). The directory is data, so the application checks it exists."""
+
+
+def authorities_named_in(validated: BaseModel | None) -> tuple[tuple[str, str], ...]:
+    """(field, authority id) for each marked field the input fills."""
+    if validated is None:
+        return ()
+    return tuple(
+        (name, value)
+        for name, info in type(validated).model_fields.items()
+        if any(isinstance(m, AuthorityReference) for m in info.metadata)
+        and isinstance(value := getattr(validated, name), str)
+    )
+
+
+@dataclass(frozen=True)
+class NamedStaff:
+    """One username a validated input gives in a field marked ``StaffReference``."""
+
+    field: str
+    """Its path, as a refusal names it: ``placement.bb_authorised_by``, ``signed_by.0``."""
+    username: str
+    reference: StaffReference
+
+
+def staff_named_in(validated: BaseModel | None) -> tuple[NamedStaff, ...]:
+    """Every staff username the input gives, nested models included; blank fields are None
+    after validation, so they name no one."""
+    return () if validated is None else tuple(_named_in(validated, ()))
+
+
+def _named_in(model: BaseModel, path: tuple[str, ...]) -> Iterator[NamedStaff]:
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        here = (*path, name)
+        reference = next((m for m in info.metadata if isinstance(m, StaffReference)), None)
+        if reference is not None:
+            yield from _usernames(value, here, reference)
+        else:
+            yield from _nested(value, here)
+
+
+def _usernames(
+    value: object, path: tuple[str, ...], reference: StaffReference
+) -> Iterator[NamedStaff]:
+    if isinstance(value, str):
+        yield NamedStaff(".".join(path), value, reference)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _usernames(item, (*path, str(index)), reference)
+
+
+def _nested(value: object, path: tuple[str, ...]) -> Iterator[NamedStaff]:
+    if isinstance(value, BaseModel):
+        yield from _named_in(value, path)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _nested(item, (*path, str(index)))

@@ -75,6 +75,12 @@ def _timers_closed_by(
     return tuple(sorted(closing & snapshot.open_timers))
 
 
+def _applies(spec: TimerSpec | NotificationSpec, facts: Mapping[str, Any]) -> bool:
+    """Whether a timer opens, or a notification is queued, given the facts after the step."""
+    test = spec.opens_when if isinstance(spec, TimerSpec) else spec.when
+    return test is None or test(facts)
+
+
 def decide(
     definition: PathwayDefinition,
     snapshot: CaseSnapshot,
@@ -122,7 +128,8 @@ def decide(
         if reason is not None:
             return Refusal("refused", reason)
     recorded = transition.records(snapshot.facts, validated) if transition.records else {}
-    ends = definition.steps[transition.to_step].terminal
+    to_step = definition.step_after(transition, snapshot.state)
+    ends = definition.steps[to_step].terminal
     closing = _timers_closed_by(definition, transition, snapshot, ends)
     still_open = snapshot.open_timers - set(closing)
     # A recurring timer closed by the step it guards starts its next occurrence from now; one
@@ -132,19 +139,24 @@ def decide(
         for n in closing
         if definition.timers[n].recurring and transition.name in definition.timers[n].closed_by
     ]
-    to_open = [n for n in transition.opens_timers if n not in still_open]
+    after = {**snapshot.facts, **recorded}
+    to_open = [
+        n
+        for n in transition.opens_timers
+        if n not in still_open and _applies(definition.timers[n], after)
+    ]
     opening = (
         () if ends else tuple(definition.timers[n] for n in dict.fromkeys([*to_open, *recurring]))
     )
     return Plan(
         transition=transition,
         from_step=snapshot.state,
-        to_step=transition.to_step,
+        to_step=to_step,
         input=validated,
         recorded_facts=recorded,
         timers_to_open=opening,
         timers_to_close=closing,
-        notifications=transition.notifications,
+        notifications=tuple(n for n in transition.notifications if _applies(n, after)),
         outcome=transition.outcome,
         ends_case=ends,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from pathways.engine.definition import ANY_STEP, PathwayDefinition
+from pathways.engine.definition import ANY_STEP, SAME_STEP, PathwayDefinition
 from pathways.roles import ROLES
 from pathways.vocabulary import RECIPIENT_KEYS
 
@@ -76,9 +76,13 @@ def definition_problems(
                 problems.append(f"{where}: unknown from-step '{step}'")
             elif step != ANY_STEP and steps[step].terminal:
                 problems.append(f"{where}: starts from terminal step '{step}'")
-        if transition.to_step not in steps:
+        if transition.to_step != SAME_STEP and transition.to_step not in steps:
             problems.append(f"{where}: unknown to-step '{transition.to_step}'")
-        elif steps[transition.to_step].terminal and transition.outcome is None:
+        elif (
+            transition.to_step != SAME_STEP
+            and steps[transition.to_step].terminal
+            and transition.outcome is None
+        ):
             problems.append(f"{where}: ends the case at '{transition.to_step}' without an outcome")
         if not transition.roles:
             problems.append(f"{where}: names no role that may perform it")
@@ -94,6 +98,9 @@ def definition_problems(
             problems.extend(_recipient_problems(where, notification.to))
             if known_templates is not None and notification.template not in known_templates:
                 problems.append(f"{where}: no template '{notification.template}'")
+            due = notification.due_timer
+            if due is not None and due not in transition.opens_timers:
+                problems.append(f"{where}: alert dated by '{due}', a timer it does not open")
     for name, timer in definition.timers.items():
         where = f"timer '{name}'"
         if timer.name != name:

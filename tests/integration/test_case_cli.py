@@ -42,6 +42,7 @@ STAFF = {
     "sw.dartford": SW,
     "ehl.dartford": "early-help-unit-lead",
     "pa.dartford": "personal-adviser",
+    "so.dartford": "lha-senior-officer",
 }
 
 
@@ -178,7 +179,7 @@ def test_a_case_is_opened_triaged_visited_and_shown_then_refuses_more_steps(
     one_line_error(unknown, 2, "error: STEP: unknown step 'teleport'")
     visit_file = tmp_path / "visit.json"
     visit_file.write_text(SEEN_BOTH)
-    closed = cli.ok(
+    visited = cli.ok(
         "case",
         "record",
         reference,
@@ -188,21 +189,47 @@ def test_a_case_is_opened_triaged_visited_and_shown_then_refuses_more_steps(
         "--input",
         str(visit_file),
     )
+    assert "step reached: returned_home" in visited.stdout
+    assert "timers closed: joint_visit" in visited.stdout
+    # Seed 000: it closes only when the family and the young person ask and the team agrees.
+    early = cli("case", "record", reference, "close_returned_home", "--as", "ho.dartford")
+    one_line_error(early, 4, "refused: the case closes only when the family asks to stop")
+    agreed = tmp_path / "agreed.json"
+    agreed.write_text(json.dumps({"rationale": "Home is safe; no further input is wanted."}))
+    for step, who, given in (
+        ("family_asks_to_stop", "sw.dartford", None),
+        ("young_person_asks_to_stop", "sw.dartford", None),
+        ("lha_manager_agrees_closure", "so.dartford", agreed),
+        ("ics_manager_agrees_closure", "ehl.dartford", agreed),
+    ):
+        cli.ok(
+            "case",
+            "record",
+            reference,
+            step,
+            "--as",
+            who,
+            *(("--input", str(given)) if given else ()),
+        )
+    closed = cli.ok("case", "record", reference, "close_returned_home", "--as", "ho.dartford")
     assert "case closed, outcome O1 (Returned home, no further input)" in closed.stdout
-    assert "timers closed: joint_visit" in closed.stdout
+    assert "timers closed:" in closed.stdout
 
     shown = cli.json("case", "show", reference, "--as", "ho.dartford")
     assert (shown["step"], shown["status"], shown["outcome_code"]) == ("closed", "closed", "O1")
     assert shown["outcome_label"] == "Returned home, no further input"
     assert shown["people_recorded"] == ["young_person", "parent_or_pr_holder"]
-    assert [(s["transition"], s["actor"], s["role"]) for s in shown["steps"]] == [
+    assert [(s["transition"], s["actor"], s["role"]) for s in shown["steps"]][:3] == [
         ("record_enquiry", "ho.dartford", HO),
         ("triage_safe_tonight", "ho.dartford", HO),
         ("returned_home_no_further_input", "sw.dartford", SW),
     ]
-    [timer] = shown["timers"]
-    assert (timer["name"], timer["status"], timer["overdue"]) == ("joint_visit", "closed", False)
-    assert timer["due_at"] == "2026-12-22T09:00:00+00:00"
+    assert shown["steps"][-1]["transition"] == "close_returned_home"
+    timers = {timer["name"]: timer for timer in shown["timers"]}
+    # The weekly and monthly reviews ran from case opening (spec T05, T06) until the close.
+    assert set(timers) == {"joint_visit", "weekly_case_review", "monthly_stakeholder_review"}
+    assert {(t["status"], t["overdue"]) for t in timers.values()} == {("closed", False)}
+    assert timers["joint_visit"]["due_at"] == "2026-12-22T09:00:00+00:00"
     assert {n["event_type"] for n in shown["notifications"]} == {"case_opened", "case_closed"}
     text = cli.ok("case", "show", reference, "--as", "ho.dartford").stdout
     assert "Returned home, no further input" in text and "OVERDUE" not in text
@@ -286,7 +313,10 @@ def test_list_overdue_shows_the_case_whose_joint_visit_is_breached(
     assert fresh is not None
 
     overdue = cli.json("case", "list", "--as", "ho.dartford", "--overdue")
-    assert [(r["reference"], r["overdue"], r["next_due"]) for r in overdue] == [(late[0], 1, None)]
+    # Its next due is the weekly team review, which runs from case opening (spec T05).
+    assert [(r["reference"], r["overdue"], r["next_due"]) for r in overdue] == [
+        (late[0], 1, "2026-12-28T23:59:00+00:00")
+    ]
     every = {
         r["reference"]: r
         for r in cli.json("case", "list", "--as", "ho.dartford", "--status", "open")

@@ -28,6 +28,7 @@ from infrastructure.audit import verify_chain
 from infrastructure.db import make_engine, session_scope
 from models import AuditEvent, Case, CaseEvent, ClockOffset, Person, Timer
 from notifications.delivery import deliver_due
+from pathways.calendar import london_date
 from simulation.demo import demo_scenarios, seed_demo
 from simulation.smtp import SmtpSink
 from tests.support.cases import EventRefusedError, record_step, start_case
@@ -37,6 +38,8 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 PATHWAY = "youth-1617-intake"
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("youth_1617_*.yaml"))
 HO = "lha-housing-officer"
+VISIT = "joint_visit"
+VISIT_TITLE = "Joint visit to family and young person"
 T0 = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
 
 
@@ -82,9 +85,15 @@ def _care_leaver_case_runs_its_clocks(session: Session) -> None:
     assert linked.linked_case_id == source.id
     timers = {t.name: t for t in session.exec(select(Timer).where(Timer.case_id == linked.id))}
     assert {t.status for t in timers.values()} == {"open"}
+    # Looked after from 1 February 2027 (day 1), aged 16: an eligible child once 13 weeks are
+    # complete, on 3 May 2027 (reg.40), so the needs assessment is due 3 months after that day,
+    # 3 August 2027 (reg.42(1)); not 3 months after the 16th birthday, before they were in care.
+    assert "needs_assessment" not in timers
+    needs_assessment = timers["needs_assessment_after_eligibility"].due_at
+    assert london_date(needs_assessment) == date(2027, 8, 3)
+    assert linked.facts["eligible_child_on"] == "2027-05-03"
     # Counted from the date of birth on the copied Person row (2010-12-01), not from a fact.
-    assert timers["needs_assessment"].due_at.date() == date(2027, 3, 1)
-    assert timers["pre18_panel"].due_at.date() == date(2028, 6, 1)
+    assert london_date(timers["pre18_panel"].due_at) == date(2028, 6, 1)
     person = session.exec(select(Person).where(Person.case_id == linked.id)).one()
     assert person.relationship_to_case == "young_person"
     assert "2010-12-01" not in str(linked.facts)
@@ -95,6 +104,15 @@ def _part7_route_with_priority_need(session: Session) -> None:
     assert case.facts["priority_need"] is True
     assert case.facts["advice_given"] is True and case.facts["advocacy_offered"] is True
     assert case.facts["lha_route"] == "part7"
+    # The LHA's own s.184 decision, recorded by a housing role (errata 10).
+    decision = session.exec(
+        select(CaseEvent).where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.transition == "record_priority_need_decision",
+            CaseEvent.status == "applied",
+        )
+    ).one()
+    assert decision.role == "lha-housing-officer"
 
 
 def _looked_after_recorded_by_the_system(session: Session) -> None:
@@ -106,13 +124,14 @@ def _looked_after_recorded_by_the_system(session: Session) -> None:
         )
     ).one()
     assert (event.role, event.status) == ("system", "applied")
-    # The law changes the status at 24 hours, not when the sweep happens to run.
-    assert event.occurred_at == datetime(2026, 12, 22, 17, 0, tzinfo=UTC)
+    # Placed at 17:00: more than 24 hours (s.22(2)) from 17:01 the next day, whenever the sweep
+    # happens to run.
+    assert event.occurred_at == datetime(2026, 12, 22, 17, 1, tzinfo=UTC)
 
 
 MORE_CHECKS: dict[str, Callable[[Session], None]] = {
     "youth_1617_s20_accepted_o3": _care_leaver_case_runs_its_clocks,
-    "youth_1617_s20_declined": _part7_route_with_priority_need,
+    "youth_1617_s20_declined_s17_support": _part7_route_with_priority_need,
     "youth_1617_not_safe_tonight": _looked_after_recorded_by_the_system,
 }
 
@@ -249,20 +268,35 @@ def test_breached_joint_visit_escalates_once_to_the_named_managers(
     assert warning.by_kind == {"warning": 1}
     breach = sweep(app_engine, T0 + timedelta(hours=24, minutes=1), run_pathway_event)
     assert breach.by_kind == {"breach": 1}
+    # The weekly and monthly reviews run from case opening (T05, T06) and fire in these later
+    # sweeps; the joint visit fires nothing more.
     for later in (timedelta(days=3), timedelta(days=12), timedelta(days=60)):
-        assert sweep(app_engine, T0 + later, run_pathway_event).fired == 0
+        sweep(app_engine, T0 + later, run_pathway_event)
     deliver_due(app_engine, T0 + timedelta(days=60))
+    with session_scope(app_engine) as session:
+        firings = session.exec(
+            select(AuditEvent).where(
+                col(AuditEvent.action).startswith("timer."),
+                AuditEvent.case_reference == opened.case_reference,
+            )
+        ).all()
+        visit_firings = sorted(e.action for e in firings if (e.after or {}).get("timer") == VISIT)
+    assert visit_firings == ["timer.breach", "timer.warning"]
 
-    breach_mail = [m for m in smtp_sink.received if "OVERDUE" in m.subject]
+    visit_mail = [m for m in smtp_sink.received if VISIT_TITLE in m.subject]
+    breach_mail = [m for m in visit_mail if "OVERDUE" in m.subject]
     assert sorted(r for m in breach_mail for r in m.recipients) == [
         "so.dartford@dartford.example",
         "tm.dartford@dartford.example",
     ]
     assert all(opened.case_reference in m.subject for m in breach_mail)
-    warned_to = sorted(
-        r for m in smtp_sink.received if "due soon" in m.text() for r in m.recipients
-    )
-    assert warned_to == ["housingoptions@dartford.gov.uk", "ics-duty@kent.example.invalid"]
+    warned_to = sorted(r for m in visit_mail if "Due soon" in m.subject for r in m.recipients)
+    # Warned at 03:01, outside office hours: the out-of-hours service too (spec T01).
+    assert warned_to == [
+        "housingoptions@dartford.gov.uk",
+        "ics-duty@kent.example.invalid",
+        "ooh-social-care@kent.example.invalid",
+    ]
     assert all("Canary" not in m.text() + m.subject for m in smtp_sink.received)
     with session_scope(app_engine) as session:
         case = session.exec(select(Case).where(Case.reference == opened.case_reference)).one()
@@ -302,7 +336,8 @@ def test_demo_plays_every_route_scenario_into_the_recent_past_once(app_engine: E
             ("closed", "O2"),
             ("looked_after_handoff", "O3"),
             ("transferred", "O4"),
-            ("assistance_rejected", "O5"),
+            ("closed", "O5a"),
+            ("assistance_rejected", "O5b"),
         } <= routes
         linked = _one_case(session, "care-leaver-transition")
         assert linked.status == "open"

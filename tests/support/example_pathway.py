@@ -1,4 +1,5 @@
-"""A small pathway used only by the engine's tests: a referral, a visit, weekly reviews."""
+"""A small pathway used only by the engine's tests: a referral, a visit, weekly reviews, and
+an urgent call-back whose alerts fall back to the out-of-hours service."""
 
 from __future__ import annotations
 
@@ -86,6 +87,16 @@ EXAMPLE = PathwayDefinition(
             closed_by=("record_review",),
             recurring=True,
         ),
+        "urgent_callback": TimerSpec(
+            name="urgent_callback",
+            title="Urgent call-back",
+            rule="joint-visit-1617",
+            owner_team="joint",
+            closed_by=("record_visit",),
+            notify_on_warning=("lha",),
+            escalate_to=("lha",),
+            out_of_hours_fallback=True,
+        ),
     },
     transitions=(
         TransitionSpec(
@@ -108,6 +119,14 @@ EXAMPLE = PathwayDefinition(
             input_model=VisitRecord,
             guard=_visit_guard,
             opens_timers=("weekly_review",),
+        ),
+        TransitionSpec(
+            name="request_callback",
+            title="Urgent call-back requested",
+            from_steps=("awaiting_visit",),
+            to_step="awaiting_visit",
+            roles=(HO, SW),
+            opens_timers=("urgent_callback",),
         ),
         TransitionSpec(
             name="record_review",

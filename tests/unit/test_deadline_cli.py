@@ -81,6 +81,27 @@ def test_every_rule_ends_with_an_iso_answer(rule_id: str) -> None:
         date.fromisoformat(lines[-1])
 
 
+def test_help_lists_every_rule_within_80_columns() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "80", "TERM": "dumb"}
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "deadline", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    listed = {line.split()[0]: line for line in lines if line.split() and line.split()[0] in RULES}
+    assert set(listed) == set(RULES)
+    for rule_id, line in listed.items():
+        words = (RULES[rule_id].short_title or RULES[rule_id].title).split()
+        assert words[0] in line, rule_id
+
+
 def test_human_output_for_review_request() -> None:
     result = run_cli("review-request", "--start", "2026-12-24")
     assert result.returncode == 0, result.stderr

@@ -50,10 +50,15 @@ DATE_ROWS: list[tuple[str, date | datetime, date]] = [
     ("review-decision", date(2027, 2, 1), date(2027, 3, 28)),  # a Sunday: no roll-forward
     ("review-decision-short", date(2027, 3, 26), date(2027, 4, 15)),
     ("review-decision-local-connection", date(2026, 12, 24), date(2027, 3, 3)),
+    # s208-notice (errata 9, s.208(4)): 14 days beginning with the day, so start + 13.
+    ("s208-notice", date(2026, 12, 28), date(2027, 1, 10)),
+    ("s208-notice", date(2027, 3, 19), date(2027, 4, 1)),  # Easter does not matter
+    # bb-stay (T24): 6 weeks beginning with the placement day, so start + 41.
+    ("bb-stay", date(2026, 12, 21), date(2027, 1, 31)),
+    ("bb-stay", date(2027, 2, 1), date(2027, 3, 14)),
     # "days after": start day excluded.
     ("county-court-appeal", date(2026, 12, 24), date(2027, 1, 14)),
     ("county-court-appeal", date(2027, 3, 10), date(2027, 3, 31)),
-    ("s208-notice", date(2026, 12, 28), date(2027, 1, 11)),
     ("weekly-home-meeting", date(2026, 12, 25), date(2027, 1, 1)),
     ("weekly-case-review", date(2027, 3, 26), date(2027, 4, 2)),
     # ih-reasonable-notice: +28 days, then never a Friday, weekend or bank holiday.
@@ -87,11 +92,6 @@ DATE_ROWS: list[tuple[str, date | datetime, date]] = [
     # move-agreement: start = planned move date; agreed 28 days before.
     ("move-agreement", date(2027, 1, 1), date(2026, 12, 4)),
     ("move-agreement", date(2027, 3, 1), date(2027, 2, 1)),
-    # same-day (T02): a period of one day beginning with the enquiry ends 23:59 that day.
-    ("same-day", date(2026, 12, 21), date(2026, 12, 21)),
-    ("same-day", date(2026, 12, 25), date(2026, 12, 25)),  # a bank holiday changes nothing
-    ("same-day", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), date(2026, 7, 1)),  # 00:30 BST
-    ("same-day", datetime(2026, 10, 25, 23, 30, tzinfo=UTC), date(2026, 10, 25)),  # 23:30 GMT
     # A datetime start uses its Europe/London date: 23:30 UTC on 30 June is 1 July in BST.
     ("review-request", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), date(2026, 7, 21)),
     ("review-request", datetime(2026, 12, 24, 23, 30, tzinfo=UTC), date(2027, 1, 13)),
@@ -114,13 +114,30 @@ CLOCK_ROWS: list[tuple[date | datetime, datetime]] = [
     (datetime(2026, 12, 24, 18, 0, tzinfo=UTC), datetime(2026, 12, 25, 18, 0, tzinfo=GMT)),
 ]
 
-# (start, expected exact due instant) for T03: s.20 accommodation for more than 24 hours.
+# (start, expected exact due instant) for T03: s.20 accommodation for *more than* 24 hours,
+# so the first whole minute after 24 real hours.
 LOOKED_AFTER_ROWS: list[tuple[datetime, datetime]] = [
-    (datetime(2026, 12, 21, 9, 0, tzinfo=UTC), datetime(2026, 12, 22, 9, 0, tzinfo=GMT)),
+    (datetime(2026, 12, 21, 9, 0, tzinfo=UTC), datetime(2026, 12, 22, 9, 1, tzinfo=GMT)),
     # Placed 20:00 BST the night before the clocks go back: 24 real hours end at 19:00 GMT.
-    (datetime(2026, 10, 24, 20, 0), datetime(2026, 10, 25, 19, 0, tzinfo=GMT)),
+    (datetime(2026, 10, 24, 20, 0), datetime(2026, 10, 25, 19, 1, tzinfo=GMT)),
     # Placed 22:00 GMT the night before spring forward: 24 real hours end at 23:00 BST.
-    (datetime(2027, 3, 27, 22, 0), datetime(2027, 3, 28, 23, 0, tzinfo=BST)),
+    (datetime(2027, 3, 27, 22, 0), datetime(2027, 3, 28, 23, 1, tzinfo=BST)),
+]
+
+# (start, expected exact due instant) for T02: 23:59 on the enquiry's day, but never less
+# than 4 clock hours after the enquiry.
+SAME_DAY_ROWS: list[tuple[date | datetime, datetime]] = [
+    (date(2026, 12, 21), datetime(2026, 12, 21, 23, 59, tzinfo=GMT)),
+    (date(2026, 12, 25), datetime(2026, 12, 25, 23, 59, tzinfo=GMT)),  # a bank holiday: no change
+    (datetime(2026, 12, 21, 15, 0), datetime(2026, 12, 21, 23, 59, tzinfo=GMT)),
+    (datetime(2026, 12, 21, 19, 59), datetime(2026, 12, 21, 23, 59, tzinfo=GMT)),  # exactly 4h
+    (datetime(2026, 12, 21, 22, 30), datetime(2026, 12, 22, 2, 30, tzinfo=GMT)),
+    # 23:30 UTC on 30 June is 00:30 BST on 1 July: that day's 23:59.
+    (datetime(2026, 6, 30, 23, 30, tzinfo=UTC), datetime(2026, 7, 1, 23, 59, tzinfo=BST)),
+    # 23:30 GMT on 25 Oct (after the fall back): 4 real hours later is 03:30 GMT.
+    (datetime(2026, 10, 25, 23, 30, tzinfo=UTC), datetime(2026, 10, 26, 3, 30, tzinfo=GMT)),
+    # 23:00 GMT on 28 Mar 2026, the night of spring forward: 4 real hours end at 04:00 BST.
+    (datetime(2026, 3, 28, 23, 0), datetime(2026, 3, 29, 4, 0, tzinfo=BST)),
 ]
 
 BANK_HOLIDAYS_RELIED_ON = [
@@ -163,6 +180,54 @@ def test_looked_after_after_24_clock_hours(start: datetime, expected: datetime) 
     assert deadline.due_at == expected
     assert deadline.due_at.utcoffset() == expected.utcoffset()
     assert "s.22(2)" in deadline.rule.citation
+
+
+# An ordinary day, then placements the night before fall back and spring forward.
+@pytest.mark.parametrize(
+    "start",
+    [datetime(2026, 12, 21, 9, 0), datetime(2026, 10, 24, 20, 0), datetime(2027, 3, 27, 22, 0)],
+)
+def test_looked_after_boundary_a_minute_either_side(start: datetime) -> None:
+    # s.22(2): looked after once the accommodation has lasted *more than* 24 hours. The sweep
+    # treats due_at <= now as reached, so exactly 24h00m must still be before due_at.
+    due = compute_deadline("looked-after-24h", start).due_at
+    begun = start.replace(tzinfo=LONDON).astimezone(UTC)
+    assert begun + timedelta(hours=23, minutes=59) < due
+    assert begun + timedelta(hours=24) < due
+    assert begun + timedelta(hours=24, minutes=1) >= due
+
+
+@pytest.mark.parametrize(("start", "expected"), SAME_DAY_ROWS)
+def test_same_day_never_less_than_four_hours(start: date | datetime, expected: datetime) -> None:
+    deadline = compute_deadline("same-day", start)
+    assert deadline.is_datetime
+    assert deadline.due_at == expected
+    assert deadline.due_at.utcoffset() == expected.utcoffset()
+
+
+def test_same_day_minimum_follows_the_authority() -> None:
+    late = datetime(2026, 12, 21, 22, 30)
+    assert compute_deadline("same-day", late, {"same-day": 2}).due_at == datetime(
+        2026, 12, 22, 0, 30, tzinfo=GMT
+    )
+    assert compute_deadline("same-day", datetime(2026, 12, 21, 12, 0), {"same-day": 2}).due_at == (
+        datetime(2026, 12, 21, 23, 59, tzinfo=GMT)
+    )
+
+
+def test_s208_notice_cites_the_amended_subsection() -> None:
+    rule = RULES["s208-notice"]
+    assert rule.convention == "days-beginning-with"
+    assert "s.208(4)" in rule.citation and "s.208(2)" not in rule.citation
+    assert "Enfield v A [2025] EWCA Civ 1355" in rule.citation
+    assert "start + 13" in rule.convention_text
+
+
+def test_bb_stay_may_only_be_shortened() -> None:
+    start = date(2026, 12, 21)
+    assert compute_deadline("bb-stay", start, {"bb-stay": 2}).due_date == date(2027, 1, 3)
+    with pytest.raises(OverrideError, match=r"bb-stay.*only shorten.*at most 6 weeks"):
+        compute_deadline("bb-stay", start, {"bb-stay": 8})
 
 
 @pytest.mark.parametrize("day", BANK_HOLIDAYS_RELIED_ON)
@@ -243,7 +308,9 @@ def test_warning_point_refuses_a_backwards_timer_and_bad_fraction() -> None:
 
 
 def test_rule_metadata_is_complete() -> None:
-    assert len(RULES) == 22
+    # Rules are only ever added (a removed one would orphan running timers).
+    assert len(RULES) >= 23
+    assert {"s208-notice", "same-day", "looked-after-24h", "bb-stay"} <= set(RULES)
     for rule in RULES.values():
         assert rule.citation.startswith("T"), rule.id
         assert rule.convention_text.endswith("."), rule.id

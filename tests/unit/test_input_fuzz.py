@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from pathways.definitions import latest_definitions
-from pathways.definitions.youth_1617 import YOUTH_1617
+from pathways.definitions import all_definitions
+from pathways.definitions.youth_1617_v1_0 import YOUTH_1617
 from pathways.engine.definition import TransitionSpec
 from pathways.engine.limits import InputLimits
 from pathways.engine.transitions import validate_input
@@ -68,11 +68,40 @@ VALID: dict[str, dict[str, Any]] = {
     "S20Declined": {"advice_given": True, "advocacy_offered": True},
     "BackToHomeAuthority": {"home_authority": "Fictional Borough Council"},
     "Rationale": {"rationale": "the family is coping"},
+    "CareLeaverOpening01": {"young_person": PERSON, "legal_status": "relevant_child"},
     "CareLeaverOpening": {"young_person": PERSON, "legal_status": "relevant_child"},
+    # Pathway 1.1
+    "Placement": {
+        "placed_at": "2026-12-22T10:00:00+00:00",
+        "accommodation": "bed_and_breakfast",
+        "district": "swale",
+        "bb_exceptional_reason": "no other bed in the county tonight",
+        "bb_authorised_by": "tm.dartford",
+    },
+    "S20Ended": {"ended_at": "2026-12-22T11:00:00+00:00"},
+    "MovedOn": {"moved_at": "2026-12-22T11:00:00+00:00", "accommodation": "supported_lodgings"},
+    "NoticeSent": {"sent_on": "2026-12-22"},
+    "CeasingToLookAfter": {"reg39_assessments_completed": True, "rationale": "safe at home"},
+    "CafPlanAgreed": {"plan": "caf_action_plan", "stress_areas": ["debt", "drugs_or_alcohol"]},
+    "ReliefDuty": {"satisfied_on": "2026-12-22", "personalised_housing_plan_agreed": True},
+    "PriorityNeedDecision": {
+        "priority_need": True,
+        "decided_on": "2026-12-22",
+        "rationale": "a 16/17-year-old not owed s.20 accommodation",
+    },
+    "ConsentChange": {"whose": "parent", "consent": CONSENT},
+    "ConsentOverride": {"significant_harm_concern": True, "rationale": "risk cannot wait"},
+    "S20Accepted": {"accommodated_from": "2026-12-22"},
+    "S20Refused": {"advice_given": True, "advocacy_offered": True},
+    "ChildrensServicesTransfer": {
+        "home_authority": "Fictional Borough Council",
+        "receiving_childrens_services": "Fictional Children's Services",
+        "receiving_authority_agreed": True,
+    },
 }
 TRANSITIONS: dict[str, TransitionSpec] = {
     transition.input_model.__name__: transition
-    for definition in latest_definitions()
+    for definition in all_definitions()
     if definition.name in ("youth-1617-intake", "care-leaver-transition")
     for transition in definition.transitions
     if transition.input_model is not None

@@ -14,8 +14,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from notifications.templates import template_names
 from pathways.deadlines import RULES
-from pathways.definitions.youth_1617 import YOUTH_1617
 from pathways.definitions.youth_1617_rules import CLOSURE_AGREEMENTS
+from pathways.definitions.youth_1617_v1_0 import YOUTH_1617
 from pathways.eligibility import DateOfBirthError, age_gate, age_on
 from pathways.engine.definition import ANY_STEP, TransitionSpec
 from pathways.engine.limits import InputLimits
@@ -26,6 +26,7 @@ from pathways.principal import Actor
 from pathways.refusal import Refusal
 from pathways.roles import ROLES, parse_role
 from tests.support.intake_form import intake_form
+from tests.support.snapshots import snapshot_after
 
 HO = "lha-housing-officer"
 SW = "ics-social-worker"
@@ -508,15 +509,7 @@ class YouthCaseMachine(RuleBasedStateMachine):
             assert all(before.facts.get(fact) is True for fact in CLOSURE_AGREEMENTS)
         self.snapshot = self.after(before, decision)
 
-    @staticmethod
-    def after(before: CaseSnapshot, plan: Plan) -> CaseSnapshot:
-        still_open = before.open_timers - set(plan.timers_to_close)
-        return CaseSnapshot(
-            plan.to_step,
-            "closed" if plan.ends_case else "open",
-            {**before.facts, **plan.recorded_facts},
-            frozenset() if plan.ends_case else still_open | {t.name for t in plan.timers_to_open},
-        )
+    after = staticmethod(snapshot_after)
 
     @invariant()
     def a_terminal_step_is_closed_and_final(self) -> None:

@@ -1,0 +1,269 @@
+"""Moving running cases onto a newer version of their pathway (``pathways case migrate``).
+
+The move itself is a pure, declared rule (``pathways.version_moves``); this module checks who
+asks, locks the case, and writes the plan in one transaction: the case's version, step and
+facts, the timers it starts, and one audit event with the notes. A dry run reads the same
+case and builds the same plan, and writes nothing but an audited refusal of who is asking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from application.cases import (
+    CaseNotFoundError,
+    TimerOpened,
+    check_access,
+    load_case,
+    opening_facts,
+    shared_with,
+    snapshot_of,
+)
+from application.principals import Acting
+from application.timers import new_timer
+from infrastructure import audit, clock
+from infrastructure.authority_config import authority_config
+from infrastructure.db import get_engine, session_scope
+from models import Case, CaseEvent, Timer
+from pathways.definitions import get_definition
+from pathways.engine.definition import PathwayDefinition
+from pathways.principal import may_act_on
+from pathways.refusal import Refusal
+from pathways.roles import Role
+from pathways.version_moves import MOVES, MovePlan, plan_move
+
+MIGRATING_ROLES: Final[frozenset[Role]] = frozenset({"coordinator", "operator"})
+"""Moving a case changes the rules it runs under, for every worker on it: a product role's
+decision, not a caseworker's."""
+ATTEMPTED: Final = "case.migrate"
+AUDITED_MOVE_REFUSALS: Final = frozenset({"case_closed", "not_allowed_now", "refused"})
+
+
+@dataclass(frozen=True)
+class Migration:
+    case_reference: str
+    plan: MovePlan
+    timers_opened: tuple[TimerOpened, ...]
+    written: bool
+    """False for a dry run: the plan as it would be written now."""
+
+
+def _no_such_case(missing: CaseNotFoundError) -> Refusal:
+    return Refusal("not_found", f"case: {missing}", "case")
+
+
+def may_migrate(acting: Acting) -> Refusal | None:
+    if acting.role in MIGRATING_ROLES:
+        return None
+    return Refusal(
+        "forbidden",
+        f"role '{acting.role}' may not move a case to another pathway version "
+        f"(allowed: {', '.join(sorted(MIGRATING_ROLES))})",
+        "role",
+    )
+
+
+def _refuse_role(
+    session: Session, acting: Acting, refusal: Refusal, reference: str | None, at: datetime
+) -> Refusal:
+    audit.record(
+        session,
+        actor=acting.username,
+        role=acting.role,
+        action=f"{ATTEMPTED}.forbidden",
+        case_reference=reference,
+        after={"reason": refusal.reason, "code": refusal.code},
+        basis="role check (spec §0.3)",
+        at=at,
+    )
+    return refusal
+
+
+def _pending_events(session: Session, case: Case) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(CaseEvent)
+            .where(CaseEvent.case_id == case.id, col(CaseEvent.status) == "pending")
+        ).one()
+    )
+
+
+def _next_occurrence(session: Session, case: Case, name: str) -> int:
+    latest = session.exec(
+        select(func.max(Timer.occurrence)).where(Timer.case_id == case.id, Timer.name == name)
+    ).one()
+    return int(latest or 0) + 1
+
+
+def _new_timers(
+    session: Session, definition: PathwayDefinition, case: Case, plan: MovePlan, at: datetime
+) -> list[Timer]:
+    """The timers the move starts, counted from the move, with the authority's overrides."""
+    overrides = authority_config().authority(case.authority_id).rule_overrides
+    timers = []
+    for name in plan.timers_to_open:
+        spec = definition.timers[name]
+        occurrence = _next_occurrence(session, case, name) if spec.recurring else 1
+        timers.append(new_timer(case.id or 0, spec, at, at, overrides, occurrence))
+    return timers
+
+
+def _write(
+    session: Session,
+    acting: Acting,
+    case: Case,
+    definition: PathwayDefinition,
+    plan: MovePlan,
+    timers: list[Timer],
+    at: datetime,
+) -> None:
+    before = {"version": case.definition_version, "state": case.state}
+    case.definition_version = plan.to_version
+    case.state = plan.to_step
+    case.facts = audit.normalise(plan.facts_after(case.facts))
+    case.version += 1
+    session.add(case)
+    # A running timer keeps its clock; which steps close it is now the new version's.
+    running = session.exec(
+        select(Timer).where(Timer.case_id == case.id, col(Timer.status) != "closed")
+    ).all()
+    for timer in running:
+        timer.closed_by = list(definition.timers[timer.name].closed_by)
+        session.add(timer)
+    session.add_all(timers)
+    session.flush()
+    audit.record(
+        session,
+        actor=acting.username,
+        role=acting.role,
+        action=f"{plan.pathway}.case.migrated",
+        case_reference=case.reference,
+        before=before,
+        after={
+            "version": plan.to_version,
+            "state": plan.to_step,
+            "facts_set": dict(plan.facts_to_set),
+            "facts_removed": list(plan.facts_to_remove),
+            "timers_kept": list(plan.timers_kept),
+            "timers_opened": [timer.name for timer in timers],
+            "notes": list(plan.notes),
+        },
+        basis=plan.basis,
+        at=at,
+    )
+
+
+def _migrate(
+    session: Session,
+    acting: Acting,
+    case: Case,
+    to_version: str | None,
+    dry_run: bool,
+    at: datetime,
+) -> Migration | Refusal:
+    role = may_migrate(acting)
+    if role is not None:
+        return _refuse_role(session, acting, role, case.reference, at)
+    other = check_access(session, acting, case, attempted=f"{case.pathway}.{ATTEMPTED}", at=at)
+    if other is not None:
+        return other
+    opening = opening_facts(case.authority_id)
+    plan = plan_move(
+        case.pathway,
+        case.definition_version,
+        snapshot_of(session, case),
+        authority=opening["authority"],
+        case_policy=opening["case_policy"],
+        to_version=to_version,
+        pending_events=_pending_events(session, case),
+    )
+    if isinstance(plan, Refusal):
+        if not dry_run and plan.code in AUDITED_MOVE_REFUSALS:
+            audit.record(
+                session,
+                actor=acting.username,
+                role=acting.role,
+                action=f"{case.pathway}.{ATTEMPTED}.refused",
+                case_reference=case.reference,
+                after={"reason": plan.reason, "code": plan.code},
+                basis="declared pathway version moves (pathways.version_moves)",
+                at=at,
+            )
+        return plan
+    definition = get_definition(plan.pathway, plan.to_version)
+    timers = _new_timers(session, definition, case, plan, at)
+    opened = tuple(TimerOpened(t.name, t.rule_id, t.due_at) for t in timers)
+    if not dry_run:
+        _write(session, acting, case, definition, plan, timers, at)
+    return Migration(case.reference, plan, opened, written=not dry_run)
+
+
+def migrate_case(
+    acting: Acting,
+    reference: str,
+    *,
+    to_version: str | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> Migration | Refusal:
+    """Moves one case along its declared move (to ``to_version``, else the one declared)."""
+    engine = get_engine()
+    at = now or clock.now(engine)
+    with session_scope(engine) as session:
+        try:
+            # Locked, so no step is applied to the case between its plan and its move.
+            case = load_case(session, reference, for_update=not dry_run)
+        except CaseNotFoundError as missing:
+            return _no_such_case(missing)
+        return _migrate(session, acting, case, to_version, dry_run, at)
+
+
+def movable_cases(session: Session, acting: Acting, to_version: str | None) -> list[str]:
+    """Open cases on a version with a declared move, of authorities the principal acts on."""
+    references = []
+    for pathway, version, target in MOVES:
+        if to_version is not None and target != to_version:
+            continue
+        cases = session.exec(
+            select(Case)
+            .where(
+                Case.pathway == pathway,
+                Case.definition_version == version,
+                col(Case.status) == "open",
+            )
+            .order_by(col(Case.id))
+        ).all()
+        references += [
+            case.reference
+            for case in cases
+            if may_act_on(acting.principal, case.authority_id, shared_with(session, case)) is None
+        ]
+    return list(dict.fromkeys(references))
+
+
+def migrate_all(
+    acting: Acting,
+    *,
+    to_version: str | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> list[tuple[str, Migration | Refusal]] | Refusal:
+    """Moves every open case the principal may act on that has a declared move, each in its
+    own transaction, so one case refused leaves the others moved."""
+    engine = get_engine()
+    at = now or clock.now(engine)
+    with session_scope(engine) as session:
+        role = may_migrate(acting)
+        if role is not None:
+            return _refuse_role(session, acting, role, None, at)
+        references = movable_cases(session, acting, to_version)
+    return [
+        (ref, migrate_case(acting, ref, to_version=to_version, dry_run=dry_run, now=at))
+        for ref in references
+    ]
