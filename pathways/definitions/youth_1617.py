@@ -174,7 +174,11 @@ TIMERS = {
         rule="joint-visit-1617",
         owner_team="joint",
         starts_from="enquiry_received_at",
-        closed_by=("returned_home_no_further_input", "support_package_needed"),
+        closed_by=(
+            "returned_home_no_further_input",
+            "support_package_needed",
+            "joint_visit_held_during_assessment",
+        ),
         notify_on_warning=BOTH_LEADS,
         # Local target with no statutory ladder above it: the breach goes to both managers once.
         escalate_to=BOTH_MANAGERS,
@@ -479,6 +483,17 @@ JOINT_VISIT = (
         citation=S000,
     ),
     TransitionSpec(
+        name="joint_visit_held_during_assessment",
+        title="A2 Joint visit to family and young person held beside the assessment",
+        from_steps=("assessment", "assessment_outcome"),
+        to_step=SAME_STEP,
+        roles=(HO, SW, EH_WORKER),
+        input_model=JointVisit,
+        guard=rules.family_and_young_person_seen,
+        records=rules.fixed(joint_visit_outcome="held_during_assessment"),
+        citation=f"{S000}: 'Meeting both the family and the young person within 24 hours'",
+    ),
+    TransitionSpec(
         name="joint_visit_stays_accommodated",
         title="A2 Joint visit: not yet safe to return home (stays in s.20 accommodation)",
         from_steps=("accommodated_s20",),
@@ -651,7 +666,7 @@ ASSESSMENT = (
         ),
         records=gates.escalation_facts("homeless_s188"),
         opens_timers=("referral_decision", "cf_assessment"),
-        closes_timers=("joint_visit",),
+        # The joint visit is still owed [S000]: it is recorded beside the assessment.
         notifications=(REFERRAL_FOR_ASSESSMENT,),
         citation="R (G) v Southwark; 2018 joint 16/17 guidance (errata 12); " + CONSENT,
     ),

@@ -363,6 +363,11 @@ def test_a_homeless_young_person_is_referred_for_assessment_without_a_failed_pac
     assert {"referral_decision", "cf_assessment"} <= {t.name for t in referral.timers_to_open}
     case = after(case, referral)
     assert case.state == "assessment" and case.facts["assessment_reason"] == "homeless_s188"
+    # The joint visit is still owed, and is recorded beside the assessment.
+    assert "joint_visit" in case.open_timers
+    refused(attempt(case, "joint_visit_held_during_assessment", SW, {**SEEN, "saw_family": False}))
+    visited = walk(case, ("joint_visit_held_during_assessment", SW, SEEN))
+    assert "joint_visit" not in visited.open_timers and visited.state == "assessment"
     not_homeless = walk(opened(), ("triage_safe_tonight", HO, {}))
     refused(attempt(not_homeless, "refer_homeless_for_assessment", HO), "s.188")
 
