@@ -372,7 +372,7 @@ def case_view(
         decisions=_decisions(session, case_id),
         timers=timer_views(session, definition, case, now),
         notifications=_notifications(session, case_id),
-        policy=describe_policy(policy_of(case.facts)),
+        policy=describe_policy(policy_of(case.facts), case.pathway),
     )
 
 

@@ -20,6 +20,7 @@ from application.staff_references import check_staff_references
 from application.timers import close_timers, open_timers
 from infrastructure import audit
 from infrastructure.authority_config import authority_config
+from infrastructure.law_in_force import in_force
 from infrastructure.settings import get_settings
 from models import (
     Authority,
@@ -81,7 +82,8 @@ def history_of(session: Session, case: Case) -> tuple[HistoryEntry, ...]:
     )
 
 
-def snapshot_of(session: Session, case: Case) -> CaseSnapshot:
+def snapshot_of(session: Session, case: Case, now: datetime | None = None) -> CaseSnapshot:
+    """The case as the rules see it; ``now`` (the application clock) dates the law in force."""
     open_names = session.exec(
         select(Timer.name).where(Timer.case_id == case.id, col(Timer.status) != "closed")
     ).all()
@@ -95,6 +97,8 @@ def snapshot_of(session: Session, case: Case) -> CaseSnapshot:
         frozenset(open_names),
         history=history_of(session, case),
         people=frozenset(people),
+        today=london_date(now) if now is not None else None,
+        in_force=in_force(),
     )
 
 
@@ -370,6 +374,11 @@ HAPPENED_AT = {
     "satisfied_on": "day",
     "sent_on": "day",
     "decided_on": "day",
+    "notice_given_on": "day",
+    "deemed_notified_on": "day",
+    "requested_on": "day",
+    "signed_on": "day",
+    "notified_on": "day",
     "accommodated_from": "day",
 }
 """Inputs saying when something happened: left out, it happened as it is being recorded."""
@@ -414,7 +423,7 @@ def submit_event(
         payload = with_happened_at(spec.input_model, payload, now)
     decision = decide(
         definition,
-        snapshot_of(session, case),
+        snapshot_of(session, case, now),
         transition,
         acting.actor,
         payload,
@@ -515,7 +524,7 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
     # later (recovery, a slow flow) is neither more nor less in the future than it was.
     decision = decide(
         definition,
-        snapshot_of(session, case),
+        snapshot_of(session, case, event.occurred_at),
         event.transition,
         actor,
         payload,

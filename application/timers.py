@@ -45,6 +45,14 @@ def _person_date(session: Session, spec: TimerSpec, case: Case) -> date:
     raise ValueError(f"timer '{spec.name}' counts from '{spec.starts_from}', which is not recorded")
 
 
+def _with_case_amount(
+    spec: TimerSpec, case: Case, overrides: Mapping[str, int]
+) -> Mapping[str, int]:
+    """The authority's overrides, with this case's own amount where the timer takes one."""
+    amount = case.facts.get(spec.amount_from) if spec.amount_from else None
+    return overrides if amount is None else {**overrides, spec.rule: int(amount)}
+
+
 def _next_occurrence(session: Session, case: Case, name: str) -> int:
     latest = session.exec(
         select(func.max(Timer.occurrence)).where(Timer.case_id == case.id, Timer.name == name)
@@ -95,7 +103,7 @@ def open_timers(
             spec,
             _count_from(session, spec, plan, case, at),
             at,
-            overrides,
+            _with_case_amount(spec, case, overrides),
             occurrence,
         )
         session.add(timer)

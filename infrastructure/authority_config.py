@@ -58,6 +58,16 @@ class CasePolicy(BaseModel):
     closure_agreement: Literal["both_agencies", "one_agency"] = "both_agencies"
     parent_consent_required: bool = True
     reviews_start: Literal["case_opened", "caf_plan_agreed"] = "case_opened"
+    family_ih_signoff: bool = True
+    role_seniority: dict[str, int] = Field(
+        default_factory=lambda: {
+            "lha-housing-officer": 1,
+            "lha-senior-officer": 2,
+            "lha-reviewing-officer": 3,
+            "lha-service-manager": 3,
+            "housing-director": 4,
+        }
+    )
 
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")

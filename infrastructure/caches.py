@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from infrastructure.authority_config import authority_config
 from infrastructure.db import get_engine
+from infrastructure.law_in_force import in_force
 from infrastructure.settings import get_settings
 
 
@@ -12,3 +13,4 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     get_engine.cache_clear()
     authority_config.cache_clear()
+    in_force.cache_clear()

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     )
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'pathways.db'}")
     authority_config: Path = Field(default=PROJECT_ROOT / "config" / "authorities.yaml")
+    law_config: Path = Field(default=PROJECT_ROOT / "config" / "law.yaml")
     base_url: str = Field(default="http://127.0.0.1:8080")
     smtp_url: str = Field(
         default="mailto://127.0.0.1:1025?from=pathways@localhost&mode=insecure",

@@ -98,6 +98,27 @@ def add_working_days(start: date, n: int) -> date:
     return current
 
 
+def working_days_before(end: date, n: int) -> date:
+    """The last working day that is at least ``n`` working days before ``end``.
+
+    That is the latest working day ``d`` with ``add_working_days(d, n) <= end``: ``end``
+    counts as one of the ``n`` when it is a working day, so 5 working days before Thursday
+    28 January 2027 is Thursday 21 January. A notice given on the result leaves the other
+    side ``n`` working days up to and including ``end``.
+    """
+    if n < 0:
+        raise ValueError(f"working_days_before: n must be >= 0, got {n}")
+    current = end
+    remaining = n
+    while remaining:
+        if is_working_day(current):
+            remaining -= 1
+        current -= timedelta(days=1)
+    while not is_working_day(current):
+        current -= timedelta(days=1)
+    return current
+
+
 def next_working_day_not_friday(d: date) -> date:
     """T16: ``d`` if it is a working Monday to Thursday, else the next such day.
 

@@ -17,7 +17,11 @@ class PolicyChoice:
     title: str
     meanings: Mapping[str, str]
     source: str
+    pathway: str = "youth-1617-intake"
+    """The pathway whose rules read it: a case's view shows only its own pathway's."""
 
+
+INTENTIONALITY: Final = "intentional-homelessness"
 
 POLICY: Final[Mapping[str, PolicyChoice]] = {
     "closure_agreement": PolicyChoice(
@@ -49,6 +53,20 @@ POLICY: Final[Mapping[str, PolicyChoice]] = {
         source="spec §1 T05/T06: 'case open'; seed 000 names weekly and monthly live case "
         "reviews and 'consistent contact' but no start; T04 home meetings start at the plan",
     ),
+    "family_ih_signoff": PolicyChoice(
+        title="Joint senior sign-off of an intentionality decision for a family with children",
+        meanings={"True": "needed, as for a care leaver", "False": "not needed"},
+        source="spec §5: 'configurable, default ON in Kent (ASSUMPTION; not required by "
+        "statute)'; for care leavers it is always needed (seed 004 §1.2, §2.10)",
+        pathway=INTENTIONALITY,
+    ),
+    "role_seniority": PolicyChoice(
+        title="Seniority of housing roles (a reviewer must be senior to the decision-maker)",
+        meanings={},
+        source="SI 2018/223 reg.5 (spec errata 14): the reviewer took no part in the decision "
+        "and is senior to the officer who made it; the ranks are this authority's",
+        pathway=INTENTIONALITY,
+    ),
 }
 
 
@@ -59,11 +77,16 @@ def policy_of(facts: Mapping[str, Any]) -> Mapping[str, Any]:
     return recorded if isinstance(recorded, Mapping) else {}
 
 
-def describe_policy(policy: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(title, setting in words, source) for each recorded choice, in a stable order."""
+def describe_policy(policy: Mapping[str, Any], pathway: str) -> list[tuple[str, str, str]]:
+    """(title, setting in words, source) for each recorded choice the pathway's rules read."""
     rows: list[tuple[str, str, str]] = []
     for key, choice in POLICY.items():
-        if key in policy:
-            value = str(policy[key])
-            rows.append((choice.title, choice.meanings.get(value, value), choice.source))
+        if key in policy and choice.pathway == pathway:
+            value = policy[key]
+            shown = (
+                ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: kv[1]))
+                if isinstance(value, Mapping)
+                else choice.meanings.get(str(value), str(value))
+            )
+            rows.append((choice.title, shown, choice.source))
     return rows

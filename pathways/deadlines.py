@@ -25,6 +25,7 @@ from pathways.calendar import (
     period_beginning_with,
     start_of_day,
     to_london,
+    working_days_before,
 )
 
 Unit = Literal["hours", "days", "weeks", "working_days", "months"]
@@ -37,6 +38,7 @@ Convention = Literal[
     "weeks-beginning-with",
     "days-after",
     "working-days-after",
+    "working-days-before",
     "months-after",
     "birthday-months-after",
     "birthday-months-before",
@@ -76,6 +78,10 @@ class Rule:
     anchor_age: int | None = None
     # An authority may only shorten the period, never lengthen it past the default.
     override_at_most_default: bool = False
+    # An override may only lengthen the period: the default is a statutory minimum.
+    override_at_least_default: bool = False
+    # Why the override has a limit, named in the refusal (e.g. the statute that sets it).
+    override_limit_basis: str | None = None
     # What ``pathways deadline --help`` lists beside the id (the title when unset).
     short_title: str | None = None
 
@@ -140,6 +146,7 @@ _DATE_COUNTERS: Mapping[str, Callable[[Rule, date, int], date]] = {
     "days-after": lambda _r, d, n: d + timedelta(days=n),
     "days-before": lambda _r, d, n: d - timedelta(days=n),
     "working-days-after": lambda _r, d, n: add_working_days(d, n),
+    "working-days-before": lambda _r, d, n: working_days_before(d, n),
     "months-after": lambda _r, d, n: add_months(d, n),
     "birthday-months-after": _by_birthday_after,
     "birthday-months-before": _by_birthday_before,
@@ -261,9 +268,13 @@ _RULE_LIST: tuple[Rule, ...] = (
             "so the window ends at 23:59 on start + 20 days."
         ),
         citation="T12; Housing Act 1996 s.202(3) [L4]; Code ch.19 [G19]. CONFLICT C1: seed 002 "
-        "says 28 days; use 28 only where the LHA confirms a written extension policy.",
+        "says 28 days; use 28 only where the LHA confirms a written extension policy. Errata 18: "
+        "a decision letter giving a longer period is itself a written allowance; never shorter.",
         overridable_per_authority=True,
         status="conflict",
+        override_at_least_default=True,
+        override_limit_basis="Housing Act 1996 s.202(3) allows a longer period in writing, "
+        "never a shorter one",
     ),
     Rule(
         id="review-decision",
@@ -313,6 +324,41 @@ _RULE_LIST: tuple[Rule, ...] = (
         status="statute",
     ),
     Rule(
+        id="review-decision-appointed",
+        title="s.202 review decision due (12 weeks: review by an appointed person)",
+        short_title="s.202 review decision due (12 weeks)",
+        default=12,
+        unit="weeks",
+        convention="weeks-beginning-with",
+        convention_text=(
+            "12 weeks beginning with the day the review request is made: that day is day 1, "
+            "so the period ends at 23:59 on start + 83 days."
+        ),
+        citation="T13; SI 2018/223 reg.9 [L6]; spec §10 C2: 12 weeks where the review is "
+        "carried out by an appointed person rather than an officer of the authority. "
+        "Extendable only by written agreement (reg.9(2)).",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
+        id="review-decision-extended",
+        title="s.202 review decision due (date agreed in writing)",
+        short_title="s.202 review decision due (agreed date)",
+        # Zero: the agreed date is itself the deadline, not the start of a period.
+        default=0,
+        unit="days",
+        convention="days-after",
+        convention_text=(
+            "Start is the date the applicant and the reviewer agreed in writing: the decision "
+            "is due by 23:59 on that day itself (start + 0 days)."
+        ),
+        citation="T13; SI 2018/223 reg.9(2) [L6]; spec errata 3: every reg.9 period can be "
+        "extended by written agreement between the applicant and the reviewer. The date is "
+        "the case's own, agreed and recorded; no authority may change it.",
+        overridable_per_authority=False,
+        status="statute",
+    ),
+    Rule(
         id="county-court-appeal",
         title="Last day to appeal to the county court (s.204)",
         short_title="Last day to appeal to the county court",
@@ -324,7 +370,8 @@ _RULE_LIST: tuple[Rule, ...] = (
             "notification is excluded, so the window ends at 23:59 on start + 21 days."
         ),
         citation="T14; Housing Act 1996 s.204(2); [SNL] (secondary source). The court may "
-        "allow a late appeal for good reason (s.204(2A)).",
+        "allow a late appeal for good reason (s.204(2A)). Errata 19: where the review decision "
+        "is not notified in time (s.204(1)(b)), start is the day it was due.",
         overridable_per_authority=False,
         status="statute",
     ),
@@ -389,6 +436,43 @@ _RULE_LIST: tuple[Rule, ...] = (
         "no number; a per-case override needs a recorded reason.",
         overridable_per_authority=True,
         status="local",
+    ),
+    Rule(
+        id="ih-signoff-sla",
+        title="Senior sign-off of an intentionality decision",
+        short_title="Senior sign-off of an IH decision",
+        default=5,
+        unit="working_days",
+        convention="working-days-after",
+        convention_text=(
+            "5 working days after the day the sign-off is requested; weekends and England & "
+            "Wales bank holidays do not count."
+        ),
+        citation="Spec §5 D3 (no timer number in §1); seed 004 §1.2, §2.10 [S004] (joint "
+        "senior sign-off; no period given). ASSUMPTION: 5 working days SLA, configurable.",
+        overridable_per_authority=True,
+        status="assumption",
+    ),
+    Rule(
+        id="ih-eviction-notice-to-ics",
+        title="Tell children's services the accommodation end date",
+        short_title="Tell ICS the accommodation end date",
+        default=5,
+        unit="working_days",
+        convention="working-days-before",
+        convention_text=(
+            "Start is the accommodation end date: due on the last working day that is at "
+            "least 5 working days before it, the latest working day whose 5th working day "
+            "after is on or before the end date (the end date counts when it is a working "
+            "day); weekends and England & Wales bank holidays do not count. End date Thursday "
+            "28 January 2027: due Thursday 21 January."
+        ),
+        citation="T15 + T16 (the end date it counts back from); spec §5 Pathway D "
+        "notifications (D9): the eviction date goes to ICS at least 5 working days ahead "
+        "(ASSUMPTION), consistent with [S002]. Errata 23: sharing it needs the family's "
+        "s.213A consent or a recorded override.",
+        overridable_per_authority=True,
+        status="assumption",
     ),
     Rule(
         id="s208-notice",
@@ -498,6 +582,26 @@ _RULE_LIST: tuple[Rule, ...] = (
         anchor_age=18,
     ),
     Rule(
+        id="age-25",
+        title="The applicant turns 25",
+        short_title="The applicant turns 25",
+        # Zero: the birthday itself, the day the Act's "under 25" ends.
+        default=0,
+        unit="months",
+        convention="birthday-months-after",
+        convention_text=(
+            "Start is the date of birth: the 25th birthday itself (0 months after it), the "
+            "first day on which the applicant is no longer under 25. " + _LEAP_DAY_NOTE
+        ),
+        citation="Spec §5 (law change) and errata 5; Housing Act 1996 s.191(1ZA)-(1C) as "
+        "inserted by the Children's Wellbeing and Schools Act 2026 s.9 [L7]: a relevant or "
+        "former relevant child under 25 cannot be found intentionally homeless. Prospective: "
+        "not in force until regulations under s.78(5) commence it. " + _LEAP_DAY_NOTE,
+        overridable_per_authority=False,
+        status="statute",
+        anchor_age=25,
+    ),
+    Rule(
         id="move-agreement",
         title="Latest date to agree a planned accommodation move",
         short_title="Latest date to agree a planned move",
@@ -576,9 +680,31 @@ def resolve_amount(rule: Rule, overrides: Mapping[str, int] | None) -> int:
     if rule.override_at_most_default and amount > rule.default:
         raise OverrideError(
             f"rule '{rule.id}': override may only shorten the period, at most {rule.default} "
-            f"{rule.unit}, got {amount}"
+            f"{rule.unit}, got {amount}{_limit_basis(rule)}"
+        )
+    if rule.override_at_least_default and amount < rule.default:
+        raise OverrideError(
+            f"rule '{rule.id}': override may only lengthen the period, at least {rule.default} "
+            f"{rule.unit}, got {amount}{_limit_basis(rule)}"
         )
     return amount
+
+
+def _limit_basis(rule: Rule) -> str:
+    return f" ({rule.override_limit_basis})" if rule.override_limit_basis else ""
+
+
+def check_amount(rule_id: str, amount: int) -> str | None:
+    """Why ``amount`` (e.g. one case's own period) would be refused for ``rule_id``, or None.
+
+    The same test the engine applies when it opens the timer, so an input model can refuse a
+    bad amount before anything is written. An unknown rule id is a bug and raises.
+    """
+    try:
+        resolve_amount(get_rule(rule_id), {rule_id: amount})
+    except OverrideError as exc:
+        return str(exc)
+    return None
 
 
 def validate_overrides(overrides: Mapping[str, int]) -> None:

@@ -1,10 +1,11 @@
 """Moves a scenario in time, whole weeks at a time, so a story written for January 2027 can be
 played as the recent past of today's demo.
 
-Everything moves together: the start, absolute entry times, and every date or date-time in the
-inputs (dates of birth included, so ages stay what the story says). Whole weeks keep every
-entry on the same weekday and time of day, so working-day timers and the no-Friday rules still
-see the week the story was written for. Pure: no I/O.
+Everything moves together: the start, absolute entry times, the law's commencement dates
+(``in_force``) and every date or date-time in the inputs (dates of birth included, so ages stay
+what the story says). Whole weeks keep every entry on the same weekday and time of day, so
+working-day timers and the no-Friday rules still see the week the story was written for.
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -76,5 +77,11 @@ def redated(scenario: Scenario, by: timedelta) -> Scenario:
         for step in scenario.steps
     ]
     return scenario.model_copy(
-        update={"start": scenario.start - by, "cases": cases, "steps": steps}
+        update={
+            "start": scenario.start - by,
+            # A commencement date stays where it was in the story.
+            "in_force": shift_value(scenario.in_force, by),
+            "cases": cases,
+            "steps": steps,
+        }
     )

@@ -1,9 +1,10 @@
 """Plays a scenario through the real services and flows on a fresh database.
 
-The application is pointed at the simulation's database and SMTP sink for the duration of the
-run (``PATHWAYS_*`` environment plus cleared caches, restored afterwards). At each entry the
-shared virtual clock is frozen at that entry's time, so the flows, which read the clock
-themselves, see the same moment the runner passes to ``start_case`` / ``record_step``.
+The application is pointed at the simulation's database and SMTP sink, and at the scenario's
+law in force when it sets any, for the duration of the run (``PATHWAYS_*`` environment plus
+cleared caches, restored afterwards). At each entry the shared virtual clock is frozen at that
+entry's time, so the flows, which read the clock themselves, see the same moment the runner
+passes to ``start_case`` / ``record_step``.
 Flows run in this process against whichever Prefect server is configured.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
@@ -25,6 +27,7 @@ from models import Case, StaffMember
 from pathways.definitions import get_definition
 from pathways.refusal import Refusal
 from simulation.expectations import ExpectationChecker
+from simulation.law_for_run import law_config_for
 from simulation.plan import Deliver, OpenCase, Play, RecordStep, Sweep, play_order
 from simulation.player import ACTOR, ACTOR_ROLE, EntryPlayer, refusal_of
 from simulation.result import Check, SimulationResult
@@ -57,14 +60,19 @@ def require_fresh(database_url: str) -> None:
 
 
 @contextmanager
-def configured_app(database_url: str, smtp_url: str) -> Iterator[None]:
-    """Points the application's settings at this database and SMTP server until the block ends."""
+def configured_app(
+    database_url: str, smtp_url: str, law_config: Path | None = None
+) -> Iterator[None]:
+    """Points the application's settings at this database and SMTP server (and law file, if
+    given) until the block ends."""
     wanted = {
         "PATHWAYS_DATABASE_URL": database_url,
         "PATHWAYS_SMTP_URL": smtp_url,
         # Flows run here, in order, so each entry sees the previous one's result.
         "PATHWAYS_DISPATCH": "inline",
     }
+    if law_config is not None:
+        wanted["PATHWAYS_LAW_CONFIG"] = str(law_config)
     saved = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     reset_caches()
@@ -87,7 +95,10 @@ def run_scenario(
     on_play: OnPlay | None = None,
 ) -> SimulationResult:
     require_fresh(database_url)
-    with configured_app(database_url, smtp.url):
+    with (
+        law_config_for(scenario.in_force) as law_config,
+        configured_app(database_url, smtp.url, law_config),
+    ):
         migrate(database_url)
         engine = get_engine()
         try:

@@ -71,6 +71,10 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
         raise ScenarioError(f"{source}: {at}not valid YAML ({problem})") from None
+    except ValueError as error:
+        # The YAML reader builds unquoted dates itself: one that does not exist (2026-02-30)
+        # fails there, not as a YAML error.
+        raise ScenarioError(f"{source}: a date that does not exist ({error})") from None
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping with name, pathway, start, cases, ...")
     try:

@@ -7,7 +7,8 @@ recipients) is checked by ``simulation.consistency`` once the shape is right.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pathways.roles import ROLES
+from simulation.law_for_run import known_provisions
 from simulation.times import Moment, parse_instant, parse_moment, resolve
 
 
@@ -37,6 +39,40 @@ def _known_role(role: str) -> str:
 def _label_text(value: object) -> object:
     # YAML reads an unquoted label such as 1 as a number; it is still just a name.
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _commencement(provision: str, value: object) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "in_force",
+        "{provision}: '{value}' is not a date (write YYYY-MM-DD, or null for not in force)",
+        {"provision": provision, "value": str(value)},
+    )
+
+
+def _commencements(value: object) -> dict[str, date | None]:
+    """``in_force``: provision -> the day it commences in this run (null: not in force)."""
+    if not isinstance(value, dict):
+        raise PydanticCustomError(
+            "in_force", "give 'provision: YYYY-MM-DD' lines, e.g. cwsa-2026-s9: 2026-10-01"
+        )
+    known = known_provisions()
+    found: dict[str, date | None] = {}
+    for provision, when in value.items():
+        if provision not in known:
+            raise PydanticCustomError(
+                "in_force",
+                "unknown provision '{provision}' (known, from config/law.yaml: {known})",
+                {"provision": str(provision), "known": ", ".join(sorted(known))},
+            )
+        found[provision] = _commencement(provision, when)
+    return found
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -166,6 +202,10 @@ class Scenario(_Strict):
     description: str = ""
     pathway: Text
     start: Instant
+    in_force: Annotated[dict[str, date | None], PlainValidator(_commencements)] = Field(
+        default_factory=dict,
+        description="commencement dates for this run, over config/law.yaml (provision -> date)",
+    )
     staff: list[StaffSpec] = Field(default_factory=list)
     cases: dict[Label, CaseSpec] = Field(min_length=1)
     steps: list[StepSpec] = Field(default_factory=list)

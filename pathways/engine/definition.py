@@ -36,6 +36,10 @@ FactsUpdate = Callable[[Mapping[str, Any], BaseModel | None], dict[str, Any]]
 FactsTest = Callable[[Mapping[str, Any]], bool]
 """Pure: whether something applies, given the case facts (after the step's own facts)."""
 
+CaseGuard = Callable[[CaseSnapshot, BaseModel | None], str | None]
+"""A pure gate that needs more than the facts: the case's history, the law in force
+(``CaseSnapshot.in_force``) or today's date. A refusal reason or None."""
+
 ActorRule = Callable[[CaseSnapshot, Actor], str | None]
 """A pure rule about who, beyond their role: given the case so far (its history of steps,
 decisions and their actors) and who is acting now, a refusal reason or None. For example,
@@ -79,6 +83,12 @@ class TimerSpec(_Frozen):
         default=None,
         description="opened only if this holds of the case's facts once the step has recorded "
         "its own (e.g. the s.208 notice only for a placement outside the district)",
+    )
+    amount_from: str | None = Field(
+        default=None,
+        description="a fact holding this case's own amount for the rule (e.g. the review "
+        "period a decision letter gave, or a reasonable notice set with a reason); the rule "
+        "must allow overrides, and the engine refuses an amount the rule does not",
     )
     out_of_hours_fallback: bool = Field(
         default=False,
@@ -139,6 +149,9 @@ class TransitionSpec(_Frozen):
         default=None, description="records a Decision of this kind (input 'decision' or outcome)"
     )
     guard: Guard | None = None
+    case_guard: CaseGuard | None = Field(
+        default=None, description="a gate on the case's history, the law in force or the date"
+    )
     actor_rule: ActorRule | None = Field(
         default=None, description="who may make this move given the case's history"
     )

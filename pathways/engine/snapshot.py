@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pathways.roles import Role, Service, service_of
@@ -41,6 +41,11 @@ class CaseSnapshot:
     """Applied steps, oldest first."""
     people: frozenset[str] = frozenset()
     """Who is recorded on the case, by relationship (never who they are)."""
+    today: date | None = None
+    """The application clock's London date when the move is judged."""
+    in_force: Mapping[str, date] = field(default_factory=dict)
+    """Commencement dates of provisions the rules depend on, from configuration (a provision
+    not yet commenced is absent)."""
 
     def entries(
         self, transition: str | None = None, decision: str | None = None

@@ -127,6 +127,10 @@ def decide(
         reason = transition.guard(snapshot.facts, validated)
         if reason is not None:
             return Refusal("refused", reason)
+    if transition.case_guard is not None:
+        reason = transition.case_guard(snapshot, validated)
+        if reason is not None:
+            return Refusal("refused", reason)
     recorded = transition.records(snapshot.facts, validated) if transition.records else {}
     to_step = definition.step_after(transition, snapshot.state)
     ends = definition.steps[to_step].terminal

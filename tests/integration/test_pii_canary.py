@@ -2,9 +2,11 @@
 
 Cases carrying the canary go through transitions, a refused and a forbidden move, timer
 warnings, breaches and escalations (the real sweep flow under the virtual clock) and delivery
-to the SMTP sink. Then every place personal data must not reach is searched: the mail received,
-the Prefect server's runs, logs and artifacts (through its API and in its raw database), and the
-application's log file and root logger at DEBUG. Each search first proves it read real data
+to the SMTP sink; one of them is an intentional-homelessness case whose applicant is the
+canary, taken to the joint senior sign-off and its timers' warning. Then every place personal
+data must not reach is searched: the mail received, the Prefect server's runs, logs and
+artifacts (through its API and in its raw database), and the application's log file and root
+logger at DEBUG. Each search first proves it read real data
 by finding the case references there, and every pathway run of the cases must have published
 its artifact, so the artifact search cannot pass by finding none.
 """
@@ -147,13 +149,62 @@ def _sweep_and_deliver(engine: Engine, moment: datetime) -> dict[str, int]:
     return fired
 
 
-def _visit_timer(engine: Engine, reference: str) -> Timer:
+def _timer(engine: Engine, reference: str, name: str) -> Timer:
     with session_scope(engine) as session:
         return session.exec(
             select(Timer)
             .join(Case, col(Case.id) == col(Timer.case_id))
-            .where(Case.reference == reference, Timer.name == "visit")
+            .where(Case.reference == reference, Timer.name == name)
         ).one()
+
+
+def _intentionality_case(engine: Engine, at: datetime) -> str:
+    """The canary as the applicant of a family's intentionality case, up to the sign-off
+    requests and their warning: the pathway's own alerts, to directors and to children's
+    services under s.213A consent, are searched too."""
+    _set_clock(engine, at)
+    referral = {
+        "applicant": {"full_name": CANARY_NAME, "date_of_birth": CANARY_DOB},
+        "trigger": "minded_to_find_intentional",
+        "application_made_on": at.date().isoformat(),
+        "household_has_children": True,
+        "care_leaver": False,
+        "s213a_consent_invited": True,
+        "s213a_consent_given": True,
+    }
+    opened = start_case(
+        pathway="intentional-homelessness",
+        authority_id="dartford",
+        payload=referral,
+        actor="ho1",
+        role=HO,
+        now=at,
+    )
+    reference = opened.case_reference
+    review = {
+        "steps_and_support_in_place": "Family support worker; arrears advice.",
+        "interventions_to_avoid_finding": "Repayment plan offered to the landlord.",
+        "accommodation_plan_if_found": "Temporary accommodation for a reasonable period.",
+        "joint_plan_for_future_needs": "Joint visit with children's services.",
+    }
+    for transition, payload, later in (
+        ("record_joint_review", review, timedelta(hours=1)),
+        ("request_sign_off", {}, timedelta(hours=2)),
+    ):
+        applied = record_step(
+            case_reference=reference,
+            transition=transition,
+            payload=payload,
+            actor="ho1",
+            role=HO,
+            now=at + later,
+        )
+        assert applied.status == "applied", applied.reason
+    warns = _timer(engine, reference, "housing_signoff").next_fire_at
+    assert warns is not None, "the sign-off timer has no warning scheduled"
+    fired = _sweep_and_deliver(engine, warns + timedelta(seconds=1))
+    assert fired == {"warning": 2}, fired  # the housing and the children's services sign-offs
+    return reference
 
 
 def _run_cases(engine: Engine) -> list[str]:
@@ -199,10 +250,13 @@ def _run_cases(engine: Engine) -> list[str]:
     _step(closed, "agree_closure", timedelta(days=4), {})
     _step(closed, "close", timedelta(days=4, hours=1), {})
     for level in (1, 2):
-        due = _visit_timer(engine, overdue).next_fire_at
+        due = _timer(engine, overdue, "visit").next_fire_at
         assert due is not None, f"no escalation level {level} scheduled"
         assert _sweep_and_deliver(engine, due + timedelta(seconds=1)) == {"escalation": 1}
-    return [closed, overdue, withdrawn]
+    last = _timer(engine, overdue, "visit")
+    assert last.next_fire_at is None, "the visit timer would fire in the next case's sweep"
+    intentionality = _intentionality_case(engine, T0 + timedelta(weeks=4))
+    return [closed, overdue, withdrawn, intentionality]
 
 
 def _search_mail(search: Search, sink: SmtpSink) -> None:
@@ -309,6 +363,11 @@ def test_personal_data_stays_in_the_application_database(
         people = session.exec(select(Person)).all()
         assert {(p.full_name, str(p.date_of_birth)) for p in people} == {(CANARY_NAME, CANARY_DOB)}
         assert len(people) == len(references)
+    # The sign-off warnings were sent, so the search below reads them.
+    intentionality = references[-1]
+    assert any(
+        intentionality in m.subject and "Due soon" in m.subject for m in smtp_sink.received
+    ), [m.subject for m in smtp_sink.received]
 
     search = Search(frozenset(references))
     _search_mail(search, smtp_sink)

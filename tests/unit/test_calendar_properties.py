@@ -19,6 +19,7 @@ from pathways.calendar import (
     is_working_day,
     next_working_day_not_friday,
     period_beginning_with,
+    working_days_before,
 )
 from pathways.deadlines import RULES, compute_deadline
 
@@ -59,7 +60,9 @@ def test_clock_hours_rule_is_monotonic_for_instants(first: datetime, second: dat
     assert due_early <= compute_deadline("joint-visit-1617", late).due_at
 
 
-@pytest.mark.parametrize("rule_id", [*WORKING_DAY_RULES, "ih-reasonable-notice"])
+@pytest.mark.parametrize(
+    "rule_id", [*WORKING_DAY_RULES, "ih-reasonable-notice", "ih-eviction-notice-to-ics"]
+)
 @given(start=dates)
 @settings(max_examples=60, deadline=None)
 def test_working_day_results_are_working_days(rule_id: str, start: date) -> None:
@@ -85,6 +88,31 @@ def test_add_zero_working_days_is_the_start(start: date) -> None:
 def test_add_working_days_refuses_negative() -> None:
     with pytest.raises(ValueError, match=">= 0"):
         add_working_days(date(2026, 1, 1), -1)
+
+
+@given(end=dates, n=st.integers(min_value=0, max_value=60))
+@settings(deadline=None)
+def test_working_days_before_is_the_last_day_at_least_n_before(end: date, n: int) -> None:
+    result = working_days_before(end, n)
+    assert result <= end
+    assert _independent_working_day(result)
+
+    def counted_after(day: date) -> int:
+        # Working days in (day, end]: the end date counts when it is a working day.
+        span = (end - day).days
+        return sum(_independent_working_day(day + timedelta(days=i)) for i in range(1, span + 1))
+
+    assert counted_after(result) >= n
+    # Every later working day up to the end leaves fewer than n.
+    for i in range(1, (end - result).days + 1):
+        later = result + timedelta(days=i)
+        if _independent_working_day(later):
+            assert counted_after(later) < n
+
+
+def test_working_days_before_refuses_negative() -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        working_days_before(date(2026, 1, 1), -1)
 
 
 @given(d=dates)

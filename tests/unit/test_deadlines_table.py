@@ -19,6 +19,7 @@ from pathways.deadlines import (
     RULES,
     OverrideError,
     UnknownRuleError,
+    check_amount,
     compute_deadline,
     validate_overrides,
     warning_point,
@@ -92,6 +93,28 @@ DATE_ROWS: list[tuple[str, date | datetime, date]] = [
     # move-agreement: start = planned move date; agreed 28 days before.
     ("move-agreement", date(2027, 1, 1), date(2026, 12, 4)),
     ("move-agreement", date(2027, 3, 1), date(2027, 2, 1)),
+    # ih-signoff-sla (spec §5 D3): 5 working days after the request.
+    ("ih-signoff-sla", date(2026, 12, 21), date(2026, 12, 30)),  # 22,23,24,29,30
+    ("ih-signoff-sla", date(2027, 1, 15), date(2027, 1, 22)),  # a Friday: Mon-Fri next week
+    ("ih-signoff-sla", date(2027, 3, 26), date(2027, 4, 5)),  # Good Friday: 30,31,1,2,5
+    # ih-eviction-notice-to-ics: the last working day from which the 5th working day on is
+    # no later than the end date (start = the end date; it counts when a working day).
+    ("ih-eviction-notice-to-ics", date(2027, 1, 28), date(2027, 1, 21)),  # Thu -> Thu
+    ("ih-eviction-notice-to-ics", date(2027, 2, 2), date(2027, 1, 26)),  # across a weekend
+    ("ih-eviction-notice-to-ics", date(2027, 1, 30), date(2027, 1, 22)),  # Sat: 25..29 count
+    ("ih-eviction-notice-to-ics", date(2026, 12, 29), date(2026, 12, 18)),  # 21,22,23,24,29
+    ("ih-eviction-notice-to-ics", date(2027, 1, 4), date(2026, 12, 23)),  # 24,29,30,31,4
+    ("ih-eviction-notice-to-ics", date(2027, 4, 1), date(2027, 3, 23)),  # 24,25,30,31,1
+    # review-decision-appointed (T13): 12 weeks beginning with the request, start + 83.
+    ("review-decision-appointed", date(2026, 12, 24), date(2027, 3, 17)),
+    ("review-decision-appointed", date(2027, 2, 1), date(2027, 4, 25)),  # a Sunday stays
+    # review-decision-extended: the agreed date itself, whatever day it is.
+    ("review-decision-extended", date(2027, 1, 15), date(2027, 1, 15)),
+    ("review-decision-extended", date(2026, 12, 25), date(2026, 12, 25)),  # a bank holiday
+    # age-25: start = DOB; the 25th birthday itself.
+    ("age-25", date(2004, 2, 29), date(2029, 2, 28)),  # 2029 is not a leap year
+    ("age-25", date(2002, 6, 15), date(2027, 6, 15)),
+    ("age-25", date(2001, 12, 31), date(2026, 12, 31)),
     # A datetime start uses its Europe/London date: 23:30 UTC on 30 June is 1 July in BST.
     ("review-request", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), date(2026, 7, 21)),
     ("review-request", datetime(2026, 12, 24, 23, 30, tzinfo=UTC), date(2027, 1, 13)),
@@ -312,11 +335,101 @@ def test_rule_metadata_is_complete() -> None:
     assert len(RULES) >= 23
     assert {"s208-notice", "same-day", "looked-after-24h", "bb-stay"} <= set(RULES)
     for rule in RULES.values():
-        assert rule.citation.startswith("T"), rule.id
+        # A timer id from spec §1, or the spec section of a step that has none.
+        assert rule.citation.startswith(("T", "Spec §")), rule.id
         assert rule.convention_text.endswith("."), rule.id
-        assert rule.default > 0
+        # Zero only for a fixed date (an agreed day, a birthday), which no authority changes.
+        assert rule.default > 0 or (rule.default == 0 and not rule.overridable_per_authority)
     assert RULES["review-request"].overridable_per_authority
     assert RULES["review-request"].status == "conflict"
     assert not RULES["relief-duty"].overridable_per_authority
     for rule_id in ("needs-assessment", "pre18-panel", "pathway-plan-review"):
         assert "29 February" in RULES[rule_id].citation + RULES[rule_id].convention_text
+
+
+def test_review_request_may_only_be_lengthened() -> None:
+    start = date(2026, 12, 24)
+    # Errata 18: a letter giving a longer period is itself a written allowance.
+    assert compute_deadline("review-request", start, {"review-request": 42}).due_date == date(
+        2027, 2, 3
+    )
+    assert compute_deadline("review-request", start, {"review-request": 21}).amount == 21
+    with pytest.raises(
+        OverrideError, match=r"review-request.*only lengthen.*at least 21 days.*s\.202\(3\)"
+    ):
+        compute_deadline("review-request", start, {"review-request": 14})
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        (date(2027, 1, 8), 35, date(2027, 2, 15)),  # day 35 is Fri 12 Feb -> Mon
+        (date(2027, 1, 11), 14, date(2027, 1, 25)),  # a Monday stays
+        (date(2027, 2, 19), 35, date(2027, 3, 30)),  # Good Friday 26 Mar -> Tue after Easter
+    ],
+)
+def test_reasonable_notice_per_case_amount_keeps_the_friday_rule(
+    start: date, days: int, expected: date
+) -> None:
+    overrides = {"ih-reasonable-notice": days}
+    assert compute_deadline("ih-reasonable-notice", start, overrides).due_date == expected
+
+
+@pytest.mark.parametrize(
+    "rule_id", ["review-decision-appointed", "review-decision-extended", "age-25"]
+)
+def test_new_statutory_rules_cannot_be_overridden(rule_id: str) -> None:
+    with pytest.raises(OverrideError, match=rf"{rule_id}.*cannot be overridden"):
+        compute_deadline(rule_id, date(2026, 12, 24), {rule_id: 3})
+
+
+def test_new_assumptions_follow_the_authority() -> None:
+    start = date(2027, 1, 28)
+    assert compute_deadline(
+        "ih-eviction-notice-to-ics", start, {"ih-eviction-notice-to-ics": 1}
+    ).due_date == date(2027, 1, 27)
+    assert compute_deadline(
+        "ih-signoff-sla", date(2026, 12, 21), {"ih-signoff-sla": 3}
+    ).due_date == date(2026, 12, 24)
+    for rule_id in ("ih-signoff-sla", "ih-eviction-notice-to-ics"):
+        assert RULES[rule_id].status == "assumption"
+        assert "ASSUMPTION" in RULES[rule_id].citation
+
+
+def test_zero_default_rules_fall_due_on_their_start() -> None:
+    deadline = compute_deadline("review-decision-extended", date(2027, 1, 15))
+    assert deadline.amount == 0
+    assert deadline.due_at == datetime(2027, 1, 15, 23, 59, tzinfo=GMT)
+    assert compute_deadline("age-25", date(2002, 6, 15)).amount == 0
+    assert "s.191(1ZA)" in RULES["age-25"].citation
+    assert "Children's Wellbeing and Schools Act 2026 s.9" in RULES["age-25"].citation
+    assert "29 February" in RULES["age-25"].convention_text
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "amount", "fragments"),
+    [
+        ("review-request", 28, None),
+        ("review-request", 21, None),
+        ("review-request", 14, ("review-request", "at least 21 days", "s.202(3)")),
+        ("review-request", 0, ("review-request", "positive")),
+        ("ih-reasonable-notice", 14, None),
+        ("ih-reasonable-notice", 35, None),
+        ("ih-reasonable-notice", 0, ("ih-reasonable-notice", "positive")),
+        ("bb-stay", 8, ("bb-stay", "at most 6 weeks")),
+        ("review-decision", 8, ("review-decision", "cannot be overridden")),
+    ],
+)
+def test_check_amount(rule_id: str, amount: int, fragments: tuple[str, ...] | None) -> None:
+    refusal = check_amount(rule_id, amount)
+    if fragments is None:
+        assert refusal is None
+        return
+    assert refusal is not None
+    for fragment in fragments:
+        assert fragment in refusal
+
+
+def test_check_amount_of_an_unknown_rule_raises() -> None:
+    with pytest.raises(UnknownRuleError):
+        check_amount("no-such-rule", 3)

@@ -93,6 +93,39 @@ VALID: dict[str, dict[str, Any]] = {
     "ConsentOverride": {"significant_harm_concern": True, "rationale": "risk cannot wait"},
     "S20Accepted": {"accommodated_from": "2026-12-22"},
     "S20Refused": {"advice_given": True, "advocacy_offered": True},
+    # The intentional-homelessness pathway
+    "Referral": {
+        "applicant": PERSON,
+        "trigger": "minded_to_find_intentional",
+        "application_made_on": "2026-12-01",
+        "household_has_children": True,
+        "care_leaver": False,
+        "s213a_consent_invited": True,
+        "s213a_consent_given": True,
+    },
+    "JointReview": {
+        "steps_and_support_in_place": "support",
+        "interventions_to_avoid_finding": "plan",
+        "accommodation_plan_if_found": "lodgings",
+        "joint_plan_for_future_needs": "review",
+    },
+    "CorporateParentSignOff": {"document_reference": "CP-1", "signed_on": "2026-12-01"},
+    "Decision": {
+        "decided_on": "2026-12-01",
+        "deemed_notified_on": "2026-12-02",
+        "review_period_days": 28,
+        "letter_reference": "S184-1",
+    },
+    "JointMessage": {"advised_accept_offer": True, "advised_request_review": True},
+    "ReasonableNotice": {
+        "notice_given_on": "2026-12-02",
+        "priority_need_established": True,
+        "notice_days": 35,
+        "reason": "a longer notice for the school term",
+    },
+    "ReviewRequest": {"requested_on": "2026-12-02", "kind": "appointed_person"},
+    "ReviewExtension": {"agreed_in_writing": True, "extended_to": "2027-03-01"},
+    "ReviewDecision": {"notified_on": "2026-12-02", "rationale": "reasons"},
     "ChildrensServicesTransfer": {
         "home_authority": "Fictional Borough Council",
         "receiving_childrens_services": "Fictional Children's Services",
@@ -102,7 +135,8 @@ VALID: dict[str, dict[str, Any]] = {
 TRANSITIONS: dict[str, TransitionSpec] = {
     transition.input_model.__name__: transition
     for definition in all_definitions()
-    if definition.name in ("youth-1617-intake", "care-leaver-transition")
+    if definition.name
+    in ("youth-1617-intake", "care-leaver-transition", "intentional-homelessness")
     for transition in definition.transitions
     if transition.input_model is not None
 }
