@@ -143,14 +143,14 @@ def _due_on(session: Session, case: Case, timer: str) -> date:
 
 def _upheld_by_an_independent_senior_reviewer(session: Session) -> None:
     case = _case_at(session, "closed_review_upheld")
-    assert ("s202_review", "review_upheld", "so.dartford", "lha-reviewing-officer") in (
+    assert ("s202_review", "review_upheld", "sor.dartford", "lha-reviewing-officer") in (
         _decisions(session, case)
     )
     refused = [(e.action, e.actor, e.role) for e in _refusals(session, case)]
     assert refused == [
-        (f"{PATHWAY}.review_upheld.forbidden", "ho.dartford", "lha-reviewing-officer"),
-        (f"{PATHWAY}.review_upheld.forbidden", "so.dartford", "lha-senior-officer"),
-        (f"{PATHWAY}.close_after_appeal_window.refused", "ho.dartford", "lha-housing-officer"),
+        (f"{PATHWAY}.review_upheld.forbidden", "hor.dartford", "lha-reviewing-officer"),
+        (f"{PATHWAY}.review_upheld.forbidden", "sor.dartford", "lha-senior-officer"),
+        (f"{PATHWAY}.close_after_appeal_window.refused", "hor.dartford", "lha-housing-officer"),
     ]
     # s.204(2): 21 days after notification on Monday 15 February, that day excluded.
     assert case.facts["appeal_ends_on"] == "2027-03-08"

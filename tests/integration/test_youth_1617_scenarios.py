@@ -309,6 +309,8 @@ def test_demo_plays_every_route_scenario_into_the_recent_past_once(app_engine: E
             ("closed_decision_stands", "IH_ISSUED"),
             ("closed_no_finding", "IH_SIGNOFF_DECLINED"),
             ("relief_continued", "IH_AVOIDED_RELIEF_CONTINUED"),
+            ("closed_review_upheld", "REVIEW_UPHELD"),
+            ("closed_review_overturned", "REVIEW_OVERTURNED"),
         } <= routes
         linked = _one_case(session, "care-leaver-transition")
         assert linked.status == "open"
