@@ -42,6 +42,7 @@ Convention = Literal[
     "months-after",
     "birthday-months-after",
     "birthday-months-before",
+    "eve-of-birthday",
     "days-before",
     "days-after+not-on-friday",
 ]
@@ -150,6 +151,7 @@ _DATE_COUNTERS: Mapping[str, Callable[[Rule, date, int], date]] = {
     "months-after": lambda _r, d, n: add_months(d, n),
     "birthday-months-after": _by_birthday_after,
     "birthday-months-before": _by_birthday_before,
+    "eve-of-birthday": lambda r, d, n: _by_birthday_after(r, d, n) - timedelta(days=1),
     "days-after+not-on-friday": lambda _r, d, n: next_working_day_not_friday(d + timedelta(days=n)),
 }
 
@@ -588,10 +590,11 @@ _RULE_LIST: tuple[Rule, ...] = (
         # Zero: the birthday itself, the day the Act's "under 25" ends.
         default=0,
         unit="months",
-        convention="birthday-months-after",
+        convention="eve-of-birthday",
         convention_text=(
-            "Start is the date of birth: the 25th birthday itself (0 months after it), the "
-            "first day on which the applicant is no longer under 25. " + _LEAP_DAY_NOTE
+            "Start is the date of birth: due at the end of the day before the 25th birthday, so "
+            "the applicant counts as 25 from the first moment of the birthday, the day the "
+            "Act's 'under 25' ends. " + _LEAP_DAY_NOTE
         ),
         citation="Spec §5 (law change) and errata 5; Housing Act 1996 s.191(1ZA)-(1C) as "
         "inserted by the Children's Wellbeing and Schools Act 2026 s.9 [L7]: a relevant or "

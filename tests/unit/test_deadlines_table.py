@@ -112,9 +112,10 @@ DATE_ROWS: list[tuple[str, date | datetime, date]] = [
     ("review-decision-extended", date(2027, 1, 15), date(2027, 1, 15)),
     ("review-decision-extended", date(2026, 12, 25), date(2026, 12, 25)),  # a bank holiday
     # age-25: start = DOB; the 25th birthday itself.
-    ("age-25", date(2004, 2, 29), date(2029, 2, 28)),  # 2029 is not a leap year
-    ("age-25", date(2002, 6, 15), date(2027, 6, 15)),
-    ("age-25", date(2001, 12, 31), date(2026, 12, 31)),
+    # Due the day before the 25th birthday: 25 from the birthday's first moment.
+    ("age-25", date(2004, 2, 29), date(2029, 2, 27)),  # 2029 is not a leap year: 28 Feb
+    ("age-25", date(2002, 6, 15), date(2027, 6, 14)),
+    ("age-25", date(2002, 1, 1), date(2026, 12, 31)),
     # A datetime start uses its Europe/London date: 23:30 UTC on 30 June is 1 July in BST.
     ("review-request", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), date(2026, 7, 21)),
     ("review-request", datetime(2026, 12, 24, 23, 30, tzinfo=UTC), date(2027, 1, 13)),
