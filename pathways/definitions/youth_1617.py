@@ -42,6 +42,7 @@ from pathways.definitions.youth_1617_inputs import (
     DutyEnded,
     Ending,
     HomeMeeting,
+    HousingPlacement,
     Intake,
     JointVisit,
     MovedOn,
@@ -372,7 +373,7 @@ EMERGENCY_ACCOMMODATION = (
         from_steps=("emergency_accommodation",),
         to_step="awaiting_joint_visit",
         roles=(HO,),
-        input_model=Placement,
+        input_model=HousingPlacement,
         guard=rules.all_of(
             rules.approach_was_to_housing, rules.placed_after_enquiry, rules.bed_and_breakfast_gate
         ),

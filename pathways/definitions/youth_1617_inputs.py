@@ -37,7 +37,7 @@ from pathways.engine.inputs import (
     StrictInput,
 )
 from pathways.engine.limits import limits_of
-from pathways.roles import MANAGER_ROLES
+from pathways.roles import ICS_ROLES, LHA_ROLES, MANAGER_ROLES
 from pathways.text import Text
 
 SleptLastNight = Literal[
@@ -311,12 +311,25 @@ DistrictId = Annotated[str, Text(40), AuthorityReference()]
 
 
 class Placement(EmergencyPlacement):
-    """A1a (1.1): the placement also records the district it is in, and a B&B authoriser must be
-    a manager on the staff list (checked by the application against the staff records)."""
+    """A1a (1.1): the placement also records the district it is in. A B&B authoriser must be a
+    manager on the staff list (checked by the application against the staff records) of the
+    agency making the placement: children's services for s.20, housing for s.188."""
 
     district: DistrictId = Field(description="the directory id of the district it is in")
     bb_authorised_by: Annotated[
-        str | None, Text(80), StaffReference(roles=MANAGER_ROLES, what="a manager")
+        str | None,
+        Text(80),
+        StaffReference(roles=MANAGER_ROLES & ICS_ROLES, what="a children's services manager"),
+    ] = Field(default=None, description="the manager who authorised B&B (staff username)")
+
+
+class HousingPlacement(Placement):
+    """A1a under s.188: the housing authority's own manager authorises B&B."""
+
+    bb_authorised_by: Annotated[
+        str | None,
+        Text(80),
+        StaffReference(roles=MANAGER_ROLES & LHA_ROLES, what="a housing manager"),
     ] = Field(default=None, description="the manager who authorised B&B (staff username)")
 
 

@@ -78,6 +78,13 @@ VALID: dict[str, dict[str, Any]] = {
         "bb_exceptional_reason": "no other bed in the county tonight",
         "bb_authorised_by": "tm.dartford",
     },
+    "HousingPlacement": {
+        "placed_at": "2026-12-22T10:00:00+00:00",
+        "accommodation": "bed_and_breakfast",
+        "district": "swale",
+        "bb_exceptional_reason": "no other bed in the county tonight",
+        "bb_authorised_by": "so.dartford",
+    },
     "S20Ended": {"ended_at": "2026-12-22T11:00:00+00:00"},
     "MovedOn": {"moved_at": "2026-12-22T11:00:00+00:00", "accommodation": "supported_lodgings"},
     "NoticeSent": {"sent_on": "2026-12-22"},
