@@ -12,21 +12,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from application.sweep import fire_due_timers
-from infrastructure.caches import reset_caches
 from infrastructure.db import session_scope
 from models import Case, Notification, Timer
 from pathways.calendar import LONDON
+from tests.support.authority_config_file import use_authority_config
 from tests.support.cases import record_step, start_case
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 KCC_OOH = "email:ooh-social-care@kent.example.invalid"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -145,12 +143,13 @@ def test_a_timer_without_the_flag_never_calls_the_ooh_service(app_engine: Engine
 def test_office_hours_are_the_authoritys_own(
     app_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    raw = yaml.safe_load((PROJECT_ROOT / "config" / "authorities.yaml").read_text("utf-8"))
-    raw["authorities"]["maidstone"] = {"office_hours": {"start": "09:00", "end": "16:30"}}
-    config = tmp_path / "authorities.yaml"
-    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    monkeypatch.setenv("PATHWAYS_AUTHORITY_CONFIG", str(config))
-    reset_caches()
+    use_authority_config(
+        tmp_path,
+        monkeypatch,
+        lambda raw: raw["authorities"].update(
+            maidstone={"office_hours": {"start": "09:00", "end": "16:30"}}
+        ),
+    )
     fired, due = _at(2027, 1, 12, 16, 40), _at(2027, 1, 13, 10)
     assert "ooh" in _warn(app_engine, "maidstone", fired, due)
     assert "ooh" not in _warn(app_engine, "dartford", fired, due)

@@ -9,6 +9,7 @@ would, without the Prefect server.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Final
 
 import pytest
@@ -19,7 +20,6 @@ from application.case_commands import record_step, start_case
 from application.cases import Applied, apply_event
 from application.principals import Acting
 from application.staff import add_staff, disable_staff
-from infrastructure.authority_config import TeamConfig, authority_config
 from infrastructure.db import session_scope
 from models import AuditEvent, CaseEvent
 from pathways.definitions import register
@@ -28,6 +28,7 @@ from pathways.engine.inputs import StaffReference, StrictInput
 from pathways.refusal import Refusal
 from pathways.roles import MANAGER_ROLES, SYSTEM_ROLE, Role
 from pathways.text import Text
+from tests.support.authority_config_file import use_authority_config
 from tests.support.cases import acting_for
 
 PATHWAY: Final = "staff-reference-test"
@@ -188,14 +189,17 @@ def test_a_childrens_services_manager_covering_the_authority_is_accepted(
 
 
 def test_a_childrens_services_manager_whose_team_covers_the_authority_is_accepted(
-    officer: Acting, case_reference: str, monkeypatch: pytest.MonkeyPatch
+    officer: Acting, case_reference: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configured = authority_config().model_copy(deep=True)
-    configured.children_services["kcc"].teams["north-kent"] = TeamConfig(
-        covers=["dartford", "gravesham"]
+    use_authority_config(
+        tmp_path,
+        monkeypatch,
+        lambda raw: (
+            raw["children_services"]["kcc"]
+            .setdefault("teams", {})
+            .update({"north-kent": {"covers": ["dartford", "gravesham"]}})
+        ),
     )
-    for module in ("application.principals", "application.staff"):
-        monkeypatch.setattr(f"{module}.authority_config", lambda: configured)
     staff("sm.north-kent", "ics-service-manager", authority_id="gravesham", team_name="north-kent")
 
     outcome = place(officer, case_reference, "sm.north-kent")
