@@ -53,10 +53,6 @@ class Migration:
     """False for a dry run: the plan as it would be written now."""
 
 
-def _no_such_case(missing: CaseNotFoundError) -> Refusal:
-    return Refusal("not_found", f"case: {missing}", "case")
-
-
 def may_migrate(acting: Acting) -> Refusal | None:
     if acting.role in MIGRATING_ROLES:
         return None
@@ -220,7 +216,7 @@ def migrate_case(
             # Locked, so no step is applied to the case between its plan and its move.
             case = load_case(session, reference, for_update=not dry_run)
         except CaseNotFoundError as missing:
-            return _no_such_case(missing)
+            return missing.refusal()
         return _migrate(session, acting, case, to_version, dry_run, at)
 
 

@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 
 
 class CaseNotFoundError(LookupError):
-    pass
+    def refusal(self) -> Refusal:
+        """What a use case returns for it: the ``case`` named in the message and the field."""
+        return Refusal("not_found", f"case: {self}", "case")
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def produce_document(
         try:
             case = load_case(session, case_reference)
         except CaseNotFoundError as missing:
-            return Refusal("not_found", f"case: {missing}", "case")
+            return missing.refusal()
         refused = _who_may_produce(acting, case)
         if refused is not None and refused.about_the_principal:
             return audit_refusal(

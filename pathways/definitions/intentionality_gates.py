@@ -303,10 +303,15 @@ def window_over(fact: str, what: str) -> CaseGuard:
 # D9: accommodation for a reasonable period
 
 
+def _accommodation_ends(notice: ReasonableNotice) -> date:
+    """The end of the reasonable period this notice gives, moved off a Friday by the rule."""
+    overrides = {"ih-reasonable-notice": notice.notice_days}
+    return compute_deadline("ih-reasonable-notice", notice.notice_given_on, overrides).due_date
+
+
 def notice_facts(_: Facts, data: BaseModel | None) -> dict[str, Any]:
     notice = _given(ReasonableNotice, data)
-    overrides = {"ih-reasonable-notice": notice.notice_days}
-    ends = compute_deadline("ih-reasonable-notice", notice.notice_given_on, overrides).due_date
+    ends = _accommodation_ends(notice)
     recorded: dict[str, Any] = {
         "notice_given_on": notice.notice_given_on.isoformat(),
         "notice_days": notice.notice_days,
@@ -329,10 +334,7 @@ def priority_need_established(_: Facts, data: BaseModel | None) -> str | None:
 
 def ics_told_in_time(snapshot: CaseSnapshot, data: BaseModel | None) -> str | None:
     """Children's services hear of the end date at least 5 working days ahead (ASSUMPTION)."""
-    notice = _given(ReasonableNotice, data)
-    ends = compute_deadline(
-        "ih-reasonable-notice", notice.notice_given_on, {"ih-reasonable-notice": notice.notice_days}
-    ).due_date
+    ends = _accommodation_ends(_given(ReasonableNotice, data))
     last_day = compute_deadline("ih-eviction-notice-to-ics", ends).due_date
     if snapshot.today is not None and snapshot.today > last_day:
         return (

@@ -31,7 +31,7 @@ from pathways.definitions.youth_1617_inputs import (
     S20Ended,
     S20Refused,
 )
-from pathways.definitions.youth_1617_rules import Facts, _given
+from pathways.definitions.youth_1617_rules import Facts, _given, duty_open, enquiry_at
 from pathways.engine.definition import FactsUpdate, Guard
 from pathways.engine.snapshot import CaseSnapshot
 from pathways.principal import Actor
@@ -328,22 +328,18 @@ def s20_refused_facts(_: Facts, data: BaseModel | None) -> dict[str, Any]:
 # The LHA's own duties and decisions (Part 7)
 
 
-def _duty_open(facts: Facts) -> bool:
-    return bool(facts.get("lha_duty")) and not facts.get("duty_outcome")
-
-
 def duty_can_open(kind: str) -> Guard:
     def guard(facts: Facts, data: BaseModel | None) -> str | None:
         duty = _given(PreventionDuty, data)
-        if _duty_open(facts):
+        if duty_open(facts):
             return f"the LHA {facts.get('lha_duty')} duty is open: record how it ended first"
         if kind == "prevention" and facts.get("homeless"):
             return (
                 "the young person is homeless (placed under s.188): the LHA owes the relief "
                 "duty (s.189B), not the prevention duty (spec errata 12)"
             )
-        received = facts.get("enquiry_received_at")
-        day = london_date(datetime.fromisoformat(received)) if received else None
+        received = enquiry_at(facts)
+        day = london_date(received) if received is not None else None
         if day is not None and duty.satisfied_on < day:
             return (
                 f"satisfied_on: {duty.satisfied_on.isoformat()} is before the enquiry "

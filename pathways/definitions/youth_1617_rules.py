@@ -142,14 +142,14 @@ def bed_and_breakfast_gate(_: Facts, data: BaseModel | None) -> str | None:
     )
 
 
-def _enquiry_at(facts: Facts) -> datetime | None:
+def enquiry_at(facts: Facts) -> datetime | None:
     received = facts.get("enquiry_received_at")
     return datetime.fromisoformat(received) if received else None
 
 
 def placed_after_enquiry(facts: Facts, data: BaseModel | None) -> str | None:
     placement = _given(EmergencyPlacement, data)
-    received = _enquiry_at(facts)
+    received = enquiry_at(facts)
     if received is not None and placement.placed_at < received:
         return f"placed_at: the placement cannot start before the enquiry ({received.isoformat()})"
     return None
@@ -211,15 +211,15 @@ def caf_plan_facts(_: Facts, data: BaseModel | None) -> dict[str, Any]:
     return {"caf_plan": plan.plan, "support_domains": list(plan.support_domains)}
 
 
-def _duty_open(facts: Facts) -> bool:
+def duty_open(facts: Facts) -> bool:
     return bool(facts.get("lha_duty")) and not facts.get("duty_outcome")
 
 
 def prevention_duty_can_open(facts: Facts, data: BaseModel | None) -> str | None:
     duty = _given(PreventionDuty, data)
-    if _duty_open(facts):
+    if duty_open(facts):
         return "the LHA prevention duty is already open: record how it ended first"
-    received = _enquiry_at(facts)
+    received = enquiry_at(facts)
     if received is not None and duty.satisfied_on < london_date(received):
         return (
             f"satisfied_on: {duty.satisfied_on.isoformat()} is before the enquiry "
@@ -239,7 +239,7 @@ def prevention_duty_facts(_: Facts, data: BaseModel | None) -> dict[str, Any]:
 
 
 def duty_is_open(facts: Facts, _: BaseModel | None) -> str | None:
-    return None if _duty_open(facts) else "no LHA duty is open on this case"
+    return None if duty_open(facts) else "no LHA duty is open on this case"
 
 
 def duty_ended_facts(_: Facts, data: BaseModel | None) -> dict[str, Any]:
@@ -357,7 +357,7 @@ def closure_gate(facts: Facts, _: BaseModel | None) -> str | None:
 
 
 def duty_outcome_recorded(facts: Facts, data: BaseModel | None) -> str | None:
-    if _duty_open(facts) and _given(Ending, data).duty_outcome is None:
+    if duty_open(facts) and _given(Ending, data).duty_outcome is None:
         duty = facts.get("lha_duty", "prevention")
         return f"duty_outcome: the LHA {duty} duty is still open; record how it ended"
     return None
