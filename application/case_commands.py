@@ -62,10 +62,6 @@ def act_as(
         )
 
 
-def _no_such_case(missing: CaseNotFoundError) -> Refusal:
-    return Refusal("not_found", f"case: {missing}", "case")
-
-
 def _definition(pathway: str) -> PathwayDefinition | Refusal:
     try:
         return get_definition(pathway)
@@ -131,7 +127,7 @@ def record_step(
                 idempotency_key=idempotency_key or uuid.uuid4().hex,
             )
         except CaseNotFoundError as missing:
-            return _no_such_case(missing)
+            return missing.refusal()
     if isinstance(submitted, Refusal):
         return submitted
     return runner(submitted.pathway, submitted.case_reference, submitted.event_id)
@@ -157,7 +153,7 @@ def share_case(
         try:
             case = load_case(session, case_reference)
         except CaseNotFoundError as missing:
-            return _no_such_case(missing)
+            return missing.refusal()
         owner = may_act_on(acting.principal, case.authority_id)
         if owner is not None:
             return audit_refusal(
@@ -199,18 +195,19 @@ def show_case(viewer: Acting, reference: str) -> case_views.CaseView | Refusal:
         try:
             return case_views.case_view(session, viewer, reference, clock.now(engine))
         except CaseNotFoundError as missing:
-            return _no_such_case(missing)
+            return missing.refusal()
 
 
 def steps_now(
     viewer: Acting, reference: str
 ) -> tuple[str, str, list[case_views.TransitionView]] | Refusal:
     """(the case's step, its status, the moves open to it now as the viewer sees them)."""
-    with session_scope(get_engine()) as session:
+    engine = get_engine()
+    with session_scope(engine) as session:
         try:
-            found = case_views.case_transitions_now(session, viewer, reference)
+            found = case_views.case_transitions_now(session, viewer, reference, clock.now(engine))
         except CaseNotFoundError as missing:
-            return _no_such_case(missing)
+            return missing.refusal()
         if isinstance(found, Refusal):
             return found
         case, views = found

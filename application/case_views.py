@@ -377,13 +377,14 @@ def case_view(
 
 
 def case_transitions_now(
-    session: Session, viewer: Acting, reference: str
+    session: Session, viewer: Acting, reference: str, now: datetime
 ) -> tuple[Case, list[TransitionView]] | Refusal:
+    """``now`` dates the rules that read today or the law in force (e.g. a window still open)."""
     case = _visible(session, viewer, reference, "case.steps")
     if isinstance(case, Refusal):
         return case
     definition = get_definition(case.pathway, case.definition_version)
-    return case, transitions_now(definition, snapshot_of(session, case), viewer)
+    return case, transitions_now(definition, snapshot_of(session, case, now), viewer)
 
 
 @dataclass(frozen=True)
