@@ -189,6 +189,23 @@ def share_case(
     return None
 
 
+def audit_refused(
+    acting_as: Acting, reference: str, refusal: Refusal, *, attempted: str
+) -> Refusal:
+    """Records, and returns, a refusal an edge found before any use case ran (e.g. a page for a
+    move by a role the viewer does not hold)."""
+    engine = get_engine()
+    with session_scope(engine) as session:
+        return audit_refusal(
+            session,
+            acting_as,
+            refusal,
+            attempted=attempted,
+            case_reference=reference,
+            at=clock.now(engine),
+        )
+
+
 def show_case(viewer: Acting, reference: str) -> case_views.CaseView | Refusal:
     engine = get_engine()
     with session_scope(engine) as session:
@@ -196,6 +213,20 @@ def show_case(viewer: Acting, reference: str) -> case_views.CaseView | Refusal:
             return case_views.case_view(session, viewer, reference, clock.now(engine))
         except CaseNotFoundError as missing:
             return missing.refusal()
+
+
+def show_case_and_moves(
+    viewer: Acting, reference: str
+) -> tuple[case_views.CaseView, list[case_views.TransitionView], datetime] | Refusal:
+    """The case, the moves open to it now as the viewer sees them, and the moment judged at."""
+    engine = get_engine()
+    now = clock.now(engine)
+    with session_scope(engine) as session:
+        try:
+            found = case_views.case_page(session, viewer, reference, now)
+        except CaseNotFoundError as missing:
+            return missing.refusal()
+    return found if isinstance(found, Refusal) else (*found, now)
 
 
 def steps_now(

@@ -26,12 +26,14 @@ from models import (
     CaseEvent,
     CaseShare,
     CaseStep,
+    ConsentRecord,
     Decision,
     Notification,
     Person,
     Timer,
 )
 from pathways.case_policy import describe_policy, policy_of
+from pathways.deadlines import RULES
 from pathways.definitions import get_definition
 from pathways.engine.definition import ANY_STEP, SAME_STEP, PathwayDefinition, TransitionSpec
 from pathways.engine.snapshot import CaseSnapshot
@@ -50,6 +52,7 @@ SIMPLE_TYPES: dict[Any, str] = {
     EmailStr: "email address",
 }
 OPEN_TIMER_STATUSES = ("open", "warned", "breached")
+ANY_STEP_LABEL = "any open step"
 
 
 @dataclass(frozen=True)
@@ -122,9 +125,7 @@ def _transition_view(
     return TransitionView(
         name=transition.name,
         title=transition.title,
-        from_steps=[
-            "any open step" if step == ANY_STEP else step for step in transition.from_steps
-        ],
+        from_steps=[ANY_STEP_LABEL if step == ANY_STEP else step for step in transition.from_steps],
         to_step="the same step" if transition.to_step == SAME_STEP else transition.to_step,
         roles=list(transition.roles),
         input=input_fields(transition.input_model),
@@ -202,6 +203,14 @@ class TimerView:
     overdue: bool
     escalation_level: int
     closed_at: datetime | None
+    citation: str = ""
+    rule_status: str = ""
+    """statute, guidance, local, assumption or conflict (pathways.deadlines)."""
+    default_period: str = ""
+    unit: str = "hours"
+    """The unit the rule counts in (pathways.deadlines.Unit): how its countdown is told."""
+    override: str | None = None
+    """The authority's own period for this rule, where config/authorities.yaml sets one."""
 
     @property
     def closed_late(self) -> bool:
@@ -214,6 +223,18 @@ class NotificationView:
     recipient: str
     status: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    purpose: str
+    person: str | None
+    """By relationship to the case (never who they are)."""
+    given: bool
+    safeguarding_override: bool
+    recorded_by: str
+    recorded_role: str
+    recorded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -247,6 +268,9 @@ class CaseView:
     notifications: list[NotificationView]
     policy: list[tuple[str, str, str]] = field(default_factory=list)
     """(choice, setting, source) of the authority policy the case opened under."""
+    consents: list[ConsentView] = field(default_factory=list)
+    route: list[str] = field(default_factory=list)
+    """The steps the case has been at, in order, ending at the current one."""
 
     @property
     def overdue(self) -> int:
@@ -279,6 +303,15 @@ def timer_views(
             overdue=is_overdue(timer.status, timer.due_at, now),
             escalation_level=timer.escalation_level,
             closed_at=timer.closed_at,
+            citation=timer.citation,
+            rule_status=rule.status if (rule := RULES.get(timer.rule_id)) else "",
+            default_period=f"{rule.default} {rule.unit.replace('_', ' ')}" if rule else "",
+            unit=rule.unit if rule else "hours",
+            override=(
+                f"{overrides[timer.rule_id]} {rule.unit.replace('_', ' ')}"
+                if rule and timer.rule_id in overrides
+                else None
+            ),
         )
         for timer in timers
     ]
@@ -319,6 +352,40 @@ def _notifications(session: Session, case_id: int) -> list[NotificationView]:
     return [NotificationView(n.event_type, n.recipient, n.status, n.created_at) for n in rows]
 
 
+def _consents(session: Session, case_id: int) -> list[ConsentView]:
+    rows = session.exec(
+        select(ConsentRecord, Person.relationship_to_case)
+        .join(Person, col(Person.id) == col(ConsentRecord.person_id), isouter=True)
+        .where(ConsentRecord.case_id == case_id)
+        .order_by(col(ConsentRecord.recorded_at), col(ConsentRecord.id))
+    ).all()
+    return [
+        ConsentView(
+            purpose=consent.purpose,
+            person=relationship,
+            given=consent.given,
+            safeguarding_override=consent.safeguarding_override,
+            recorded_by=consent.recorded_by,
+            recorded_role=consent.recorded_role,
+            recorded_at=consent.recorded_at,
+        )
+        for consent, relationship in rows
+    ]
+
+
+def route_of(definition: PathwayDefinition, transitions: list[str]) -> list[str]:
+    """The steps a case has been at, from the moves applied to it, oldest first."""
+    route = [definition.initial_step]
+    for name in transitions:
+        spec = definition.transition(name)
+        if spec is None:
+            continue
+        step = definition.step_after(spec, route[-1])
+        if step != route[-1]:
+            route.append(step)
+    return route
+
+
 def _linked(session: Session, case: Case) -> list[LinkedCase]:
     linked = []
     if case.linked_case_id is not None and (source := session.get(Case, case.linked_case_id)):
@@ -341,11 +408,30 @@ def case_view(
     session: Session, viewer: Acting, reference: str, now: datetime
 ) -> CaseView | Refusal:
     case = _visible(session, viewer, reference, "case.show")
+    return case if isinstance(case, Refusal) else _view_of(session, case, now)
+
+
+def case_page(
+    session: Session, viewer: Acting, reference: str, now: datetime
+) -> tuple[CaseView, list[TransitionView]] | Refusal:
+    """The case and the moves open to it now, from one read of the case (the dashboard's case
+    page shows both)."""
+    case = _visible(session, viewer, reference, "case.show")
     if isinstance(case, Refusal):
         return case
+    definition = get_definition(case.pathway, case.definition_version)
+    moves = transitions_now(definition, snapshot_of(session, case, now), viewer)
+    return _view_of(session, case, now), moves
+
+
+def _view_of(session: Session, case: Case, now: datetime) -> CaseView:
     case_id = case.id or 0
     definition = get_definition(case.pathway, case.definition_version)
-    authority = session.get(Authority, case.authority_id)
+    # The name alone: the authority's row carries its whole routing table.
+    authority_name = session.exec(
+        select(Authority.name).where(Authority.id == case.authority_id)
+    ).first()
+    steps = _steps(session, definition, case_id)
     people = session.exec(
         select(Person.relationship_to_case)
         .where(Person.case_id == case_id)
@@ -357,7 +443,7 @@ def case_view(
         version=case.definition_version,
         pathway_title=definition.title,
         authority_id=case.authority_id,
-        authority_name=authority.name if authority else None,
+        authority_name=authority_name,
         step=case.state,
         step_title=spec.title if (spec := definition.steps.get(case.state)) else case.state,
         status=case.status,
@@ -368,11 +454,13 @@ def case_view(
         closed_at=case.closed_at,
         people_recorded=list(people),
         linked_cases=_linked(session, case),
-        steps=_steps(session, definition, case_id),
+        steps=steps,
         decisions=_decisions(session, case_id),
         timers=timer_views(session, definition, case, now),
         notifications=_notifications(session, case_id),
         policy=describe_policy(policy_of(case.facts), case.pathway),
+        consents=_consents(session, case_id),
+        route=route_of(definition, [step.transition for step in steps]),
     )
 
 
@@ -399,18 +487,30 @@ class CaseRow:
     next_due: datetime | None
 
 
-def _case_filters(
-    viewer: Principal, status: str | None, authority_id: str | None
-) -> list[ColumnElement[bool]]:
+def visible_parts(viewer: Principal) -> tuple[ColumnElement[bool], ColumnElement[bool]] | None:
+    """(the cases of the authorities the viewer covers, the cases shared with those): together,
+    the cases they may see. None for the system, which sees every case."""
+    if viewer.is_system:
+        return None
+    shared = select(CaseShare.case_id).where(col(CaseShare.authority_id).in_(viewer.covers))
+    return col(Case.authority_id).in_(viewer.covers), col(Case.id).in_(shared)
+
+
+def chosen_filters(status: str | None, authority_id: str | None) -> list[ColumnElement[bool]]:
     filters: list[ColumnElement[bool]] = []
-    if not viewer.is_system:
-        shared = select(CaseShare.case_id).where(col(CaseShare.authority_id).in_(viewer.covers))
-        filters.append(or_(col(Case.authority_id).in_(viewer.covers), col(Case.id).in_(shared)))
     if status is not None:
         filters.append(col(Case.status) == status)
     if authority_id is not None:
         filters.append(col(Case.authority_id) == authority_id)
     return filters
+
+
+def case_filters(
+    viewer: Principal, status: str | None, authority_id: str | None
+) -> list[ColumnElement[bool]]:
+    parts = visible_parts(viewer)
+    visible = [] if parts is None else [or_(*parts)]
+    return visible + chosen_filters(status, authority_id)
 
 
 def _running_timers(
@@ -436,7 +536,7 @@ def case_rows(
     """One row per case, oldest first: its running timers reduced to how many are overdue
     and when the next one that is not falls due. Two queries, however many cases. Only the
     cases the viewer may see: their authorities' own, and those shared with them."""
-    filters = _case_filters(viewer.principal, status, authority_id)
+    filters = case_filters(viewer.principal, status, authority_id)
     overdue: dict[int, int] = {}
     next_due: dict[int, datetime] = {}
     for case_id, timer_status, due_at in _running_timers(session, filters):

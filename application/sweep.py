@@ -23,6 +23,7 @@ from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from application.cases import FollowUp
+from application.job_runs import SWEEP, record_finished
 from application.recovery import stale_pending_events
 from application.timers import new_timer
 from infrastructure import audit
@@ -329,4 +330,14 @@ def sweep(
     for pathway, case_reference, event_id in pending:
         run_event(pathway, case_reference, event_id)
     total.events_run = len(pending)
+    record_finished(
+        engine,
+        SWEEP,
+        as_of=now,
+        summary={
+            "fired": total.fired,
+            "notifications": total.notifications,
+            "events_run": total.events_run,
+        },
+    )
     return total

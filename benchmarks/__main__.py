@@ -17,7 +17,7 @@ from dataclasses import dataclass
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from benchmarks import delivery, event_latency, startup, sweep_cost
+from benchmarks import dashboard_pages, delivery, event_latency, startup, sweep_cost
 from benchmarks.databases import BENCH_DIR, PostgresUnavailableError
 from benchmarks.report import Result, not_run, print_table, write_json
 from benchmarks.scale import Scale, from_env
@@ -49,6 +49,16 @@ def benchmarks(scale: Scale) -> list[Benchmark]:
         Benchmark("event latency", lambda: event_latency.run(scale), event_latency.RESULT_NAMES),
         Benchmark("delivery throughput", lambda: delivery.run(scale), delivery.RESULT_NAMES),
         Benchmark("CLI start-up", lambda: startup.run(scale), startup.RESULT_NAMES),
+        Benchmark(
+            "dashboard pages (sqlite)",
+            lambda: dashboard_pages.run(scale, "sqlite"),
+            dashboard_pages.result_names("sqlite"),
+        ),
+        Benchmark(
+            "dashboard pages (postgres)",
+            lambda: dashboard_pages.run(scale, "postgres"),
+            dashboard_pages.result_names("postgres"),
+        ),
     ]
 
 

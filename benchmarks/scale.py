@@ -28,6 +28,10 @@ class Scale:
     event_cases: int
     # Delivery.
     messages: int
+    # Dashboard pages: cases in the database, and timed requests of each page after a warm-up.
+    dashboard_cases: int = 100_000
+    page_requests: int = 200
+    page_warmup: int = 20
 
     @property
     def due_labels(self) -> dict[str, int]:
@@ -67,6 +71,9 @@ SMALL = Scale(
     refusals=10,
     event_cases=5,
     messages=60,
+    dashboard_cases=10_000,
+    page_requests=50,
+    page_warmup=10,
 )
 
 

@@ -1,4 +1,5 @@
-"""Bulk-loads cases and timers for the sweep benchmark, fast.
+"""Bulk-loads cases and timers for the sweep benchmark, fast; ``bulk_load`` and ``settle`` load
+and settle any table's rows (the dashboard benchmark's too).
 
 One million timers through the ORM would take longer than every benchmark together, so rows
 are generated as tuples and written with SQLAlchemy Core ``executemany`` in chunks on SQLite
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, text
+from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
 import tests.support.example_pathway  # noqa: F401  (registers the example definition)
@@ -75,7 +76,22 @@ TIMER_COLUMNS = (
     "occurrence",
     "created_at",
 )
-DATETIME_COLUMNS = frozenset({"opened_at", "started_at", "warn_at", "due_at", "next_fire_at"})
+DATETIME_COLUMNS = frozenset(
+    {
+        "opened_at",
+        "closed_at",
+        "started_at",
+        "warn_at",
+        "due_at",
+        "next_fire_at",
+        "created_at",
+        "occurred_at",
+        "recorded_at",
+        "applied_at",
+        "completed_at",
+        "shared_at",
+    }
+)
 
 # What a band holds, by position modulo 10: the mix of firings a busy sweep sees.
 DUE_MIX = (
@@ -211,15 +227,20 @@ class Seeder:
             made.append(Band(label, first, count, T0 + BAND_SPACING * self.bands_made))
             first += count
         first_case = self.next_case_id
-        self._load("case", CASE_COLUMNS, _case_rows(first_case, cases, self.authorities))
-        self._load(
-            "timer", TIMER_COLUMNS, _timer_rows(self.next_timer_id, timers, first_case, cases, made)
+        bulk_load(
+            self.engine, "case", CASE_COLUMNS, _case_rows(first_case, cases, self.authorities)
+        )
+        bulk_load(
+            self.engine,
+            "timer",
+            TIMER_COLUMNS,
+            _timer_rows(self.next_timer_id, timers, first_case, cases, made),
         )
         self.next_case_id += cases
         self.next_timer_id += timers
         self.open_timers += timers
         self.bands.extend(made)
-        self._settle()
+        settle(self.engine, ("case", "timer"))
         for band in made:
             check_round_trip(self.engine, band)
         return made
@@ -232,37 +253,41 @@ class Seeder:
         self.next_case_id = max(self.next_case_id, last_case + 1)
         self.next_timer_id = max(self.next_timer_id, last_timer + 1)
 
-    def _load(self, table: str, columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> None:
-        if self.engine.dialect.name == "postgresql":
-            _copy_postgres(self.engine, table, columns, rows)
-        else:
-            _insert_sqlite(self.engine, table, columns, rows)
 
-    def _settle(self) -> None:
-        """Leave the database as a long-running one would be: statistics fresh, log folded in."""
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect() as connection:
-                for table in ("case", "timer"):
-                    connection.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                            f'(SELECT max(id) FROM "{table}"))'
-                        )
+def bulk_load(
+    engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]
+) -> None:
+    """Writes ``rows`` (ids included) into ``table``: COPY on PostgreSQL, else executemany."""
+    if engine.dialect.name == "postgresql":
+        _copy_postgres(engine, table, columns, rows)
+    else:
+        _insert_sqlite(engine, table, columns, rows)
+
+
+def settle(engine: Engine, tables: Sequence[str]) -> None:
+    """Leave the database as a long-running one would be: statistics fresh, log folded in,
+    and each table's id sequence past the ids loaded, so the application can add rows."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            for table in tables:
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                        f'(SELECT max(id) FROM "{table}"))'
                     )
-                connection.commit()
-            # Autovacuum would analyse a table this size soon after the load; do it now.
-            with self.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as connection:
-                connection.execute(text('VACUUM ANALYZE "case"'))
-                connection.execute(text("VACUUM ANALYZE timer"))
-        else:
-            # Outside any transaction (the engine's BEGIN IMMEDIATE would block a checkpoint).
-            raw = self.engine.raw_connection()
-            try:
-                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-            finally:
-                raw.close()
+                )
+            connection.commit()
+        # Autovacuum would analyse a table this size soon after the load; do it now.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in tables:
+                connection.execute(text(f'VACUUM ANALYZE "{table}"'))
+    else:
+        # Outside any transaction (the engine's BEGIN IMMEDIATE would block a checkpoint).
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
 
 
 def _case_rows(first: int, count: int, authorities: list[str]) -> Iterator[tuple[Any, ...]]:
@@ -357,8 +382,13 @@ def _insert_sqlite(
 ) -> None:
     # Values are converted here rather than by the column types: the types' per-value Python
     # work costs three times the insert itself at a million rows.
-    target = {"case": Case, "timer": Timer}[table].metadata.tables[table]
-    statement = str(insert(target).compile(dialect=engine.dialect, column_keys=list(columns)))
+    # Written out rather than compiled from the table, which would put the columns in the
+    # table's order instead of the rows'.
+    quote = engine.dialect.identifier_preparer.quote
+    statement = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
     written = 0
     connection = engine.connect()
     try:

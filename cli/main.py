@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, str] = {
     "notifications": "cli.notifications",
     "clock": "cli.clock",
     "staff": "cli.staff",
+    "users": "cli.users",
     "case": "cli.cases",
 }
 

@@ -26,7 +26,7 @@ def product_prefect() -> Iterator[str]:
     # Imported here, as the flow commands that call this import Prefect: the others load neither.
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from runtime.prefect_server import is_healthy
+    from infrastructure.prefect_probe import is_healthy
 
     configured = PREFECT_API_URL.value()
     if configured:

@@ -38,6 +38,14 @@ def _show(endpoints: Endpoints) -> None:
     relay = f"sent via {redact_url(get_settings().smtp_url)} (PATHWAYS_SMTP_URL)"
     table.add_row("Mail", str(endpoints.mail_dir) if endpoints.mail_dir else relay)
     table.add_row("Logs", str(endpoints.log_dir))
+    if endpoints.demo_accounts is not None:
+        # Demo accounts only, with a password made for this run: the one secret ever shown.
+        demo = endpoints.demo_accounts
+        table.add_row("Sign in", endpoints.dashboard or "the dashboard, once it is built")
+        table.add_row("", f"password {demo.password} (every demo account)")
+        shown = ", ".join(demo.usernames[role] for role in ("coordinator", "auditor", "operator"))
+        table.add_row("", f"{shown},")
+        table.add_row("", "and demo.<role> for every other role")
     console().print(
         Panel(
             table,

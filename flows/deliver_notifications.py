@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from application.job_runs import DELIVERY, record_finished
+from infrastructure import clock
+from infrastructure.db import get_engine
 from tasks.notifications import deliver_batch
 
 TOTALS = ("sent", "retried", "dead", "superseded")
@@ -23,4 +26,6 @@ def deliver_notifications(limit: int = 500, max_batches: int = 20) -> dict[str, 
         if sum(batch[key] for key in TOTALS) < limit and not batch["dead"]:
             break
     get_run_logger().info("notifications: %s", totals)
+    engine = get_engine()
+    record_finished(engine, DELIVERY, as_of=clock.now(engine), summary=totals)
     return totals

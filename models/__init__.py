@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``."""
 
+from models.account import ApiToken, UserAccount, WebSession
 from models.audit import AuditEvent, AuditHead
 from models.case import (
     Case,
@@ -13,10 +14,12 @@ from models.case import (
 )
 from models.clock import ClockOffset
 from models.directory import Authority, StaffMember, StaffRole
+from models.job_run import JobRun
 from models.outbox import Notification
 from models.timer import Timer
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AuditHead",
     "Authority",
@@ -28,9 +31,12 @@ __all__ = [
     "ClockOffset",
     "ConsentRecord",
     "Decision",
+    "JobRun",
     "Notification",
     "Person",
     "StaffMember",
     "StaffRole",
     "Timer",
+    "UserAccount",
+    "WebSession",
 ]

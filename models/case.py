@@ -18,7 +18,15 @@ from pathways.vocabulary import CaseStatus, EventStatus, StepStatus
 
 
 class Case(SQLModel, table=True):
-    __table_args__ = (one_of("status", CaseStatus, "ck_case_status"),)
+    __table_args__ = (
+        one_of("status", CaseStatus, "ck_case_status"),
+        # The caseload, newest first: PostgreSQL reads a page off the index in order; SQLite
+        # sorts an authority's cases from it without reading their rows.
+        Index("ix_case_opened_at_id", "opened_at", "id"),
+        Index("ix_case_authority_opened_at_id", "authority_id", "opened_at", "id"),
+        # The case page lists the cases opened from this one.
+        Index("ix_case_linked_case_id", "linked_case_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, index=True, max_length=16)

@@ -16,6 +16,8 @@ class Timer(SQLModel, table=True):
     # The sweep reads only due rows through this index, so its cost follows due timers, not all.
     __table_args__ = (
         Index("ix_timer_status_next_fire_at", "status", "next_fire_at"),
+        # A page's running timers: without both columns SQLite reads every running timer.
+        Index("ix_timer_case_id_status", "case_id", "status"),
         one_of("status", TimerStatus, "ck_timer_status"),
     )
 

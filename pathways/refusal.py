@@ -47,6 +47,9 @@ class Refusal:
     code: RefusalCode
     reason: str
     field: str | None = None
+    problems: tuple[tuple[str, str], ...] = ()
+    """Every (field, rule) broken, where the input had several problems: a form shows each
+    at its own field."""
 
     @property
     def http_status(self) -> int:

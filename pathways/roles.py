@@ -6,7 +6,7 @@ belongs to one service: housing (the LHA) or children's services (ICS, Early Hel
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from typing import Final, Literal, TypeGuard, get_args
 
 Role = Literal[
     # Local housing authority
@@ -67,6 +67,8 @@ SYSTEM_ROLE: Final[Role] = "system"
 
 LHA_ROLES: Final = frozenset(r for r in ROLES if r.startswith("lha-") or r == "housing-director")
 OPERATOR_ROLE: Final[Role] = "operator"
+COORDINATOR: Final[Role] = "coordinator"
+"""Starts pathways (records a first referral or enquiry); the decisions stay with practitioners."""
 PRODUCT_ROLES: Final = frozenset({"coordinator", "auditor", "operator", "system"})
 ICS_ROLES: Final = frozenset(ROLES) - LHA_ROLES - PRODUCT_ROLES
 MANAGER_ROLES: Final[frozenset[Role]] = frozenset(
@@ -84,7 +86,7 @@ MANAGER_ROLES: Final[frozenset[Role]] = frozenset(
 managing roles of housing, ICS and Early Help (spec §0.3; issue #9 point 11)."""
 
 
-def is_role(value: str) -> bool:
+def is_role(value: str) -> TypeGuard[Role]:
     return value in ROLES
 
 

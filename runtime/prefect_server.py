@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
+from infrastructure.prefect_probe import is_healthy
 from runtime.supervisor import Child, StopSignal
 
 EMBEDDED_STARTUP = timedelta(seconds=180)  # a first start migrates Prefect's own database
@@ -45,14 +44,6 @@ def api_url(port: int) -> str:
 
 def ui_url(api: str) -> str:
     return api.rstrip("/").removesuffix("/api")
-
-
-def is_healthy(api: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api.rstrip('/')}/health", timeout=5) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):  # ValueError: not a URL at all
-        return False
 
 
 def wait_until_healthy(

@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from application.accounts import DemoAccounts, seed_demo_accounts
 from application.directory import import_directory
 from infrastructure import running_system
 from infrastructure.caches import reset_caches
@@ -76,6 +77,7 @@ class Endpoints:
     dashboard: str | None
     mail_dir: Path | None
     log_dir: Path
+    demo_accounts: DemoAccounts | None = None
 
 
 class ServeUsageError(ValueError):
@@ -257,6 +259,10 @@ def serve(options: ServeOptions, say: Say, on_ready: Callable[[Endpoints], None]
                 smtp_url=settings.smtp_url,
                 say=say,
             )
+            demo_accounts = None
+            if seed_demo:
+                with session_scope(get_engine(settings.database_url)) as session:
+                    demo_accounts = seed_demo_accounts(session)
             stop.check()
             if sink:
                 mail_sink = start_mail_sink(options.smtp_port, settings.mail_dir)
@@ -273,6 +279,7 @@ def serve(options: ServeOptions, say: Say, on_ready: Callable[[Endpoints], None]
                     dashboard=f"http://{options.host}:{options.port}" if dashboard else None,
                     mail_dir=settings.mail_dir if sink else None,
                     log_dir=settings.log_dir,
+                    demo_accounts=demo_accounts,
                 )
             )
             _watch(children, seed, stop, say)

@@ -36,7 +36,7 @@ from pathways.engine.definition import (
     TimerSpec,
     TransitionSpec,
 )
-from pathways.roles import Role
+from pathways.roles import COORDINATOR, Role
 
 SW: Final[Role] = "ics-social-worker"
 PA: Final[Role] = "personal-adviser"
@@ -182,6 +182,7 @@ CARE_LEAVER: Final = register(
                 update={
                     "input_model": CareLeaverOpening,
                     "records": opening_facts,
+                    "roles": (*OPENING_0_1.roles, COORDINATOR),
                     # At most one of the two needs-assessment clocks opens (their opens_when);
                     # neither for a young person who cannot be eligible before 18, whom
                     # reg.42 owes no needs assessment.

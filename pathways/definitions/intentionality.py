@@ -45,7 +45,7 @@ from pathways.engine.definition import (
     TransitionSpec,
 )
 from pathways.engine.inputs import Rationale
-from pathways.roles import Role
+from pathways.roles import COORDINATOR, Role
 from pathways.vocabulary import Recipient, to_role
 
 HO: Final[Role] = "lha-housing-officer"
@@ -232,7 +232,7 @@ REFERRAL_AND_REVIEW = (
         title="D1 Intentionality under consideration: cohort check and s.213A invitation",
         from_steps=("referred",),
         to_step="joint_review",
-        roles=(HO, SENIOR_OFFICER),
+        roles=(HO, SENIOR_OFFICER, COORDINATOR),
         input_model=Referral,
         guard=gates.care_leaver_record_consistent,
         records=gates.referral_facts,

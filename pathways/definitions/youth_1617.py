@@ -68,7 +68,7 @@ from pathways.engine.definition import (
     TransitionSpec,
 )
 from pathways.engine.inputs import Rationale
-from pathways.roles import Role
+from pathways.roles import COORDINATOR, Role
 from pathways.vocabulary import Recipient, to_role
 
 HO: Final[Role] = "lha-housing-officer"
@@ -315,7 +315,9 @@ FIRST_CONTACT = (
         title="A1 First enquiry from a 16/17-year-old recorded",
         from_steps=("new_enquiry",),
         to_step="safety_triage",
-        roles=(HO, SW),
+        # A pathway coordinator may take the first enquiry too (the mission's first users);
+        # every later step is recorded by the practitioner whose decision it is.
+        roles=(HO, SW, COORDINATOR),
         input_model=Intake,
         guard=rules.age_gate_at_enquiry,
         records=rules.intake_facts,

@@ -87,7 +87,13 @@ def age_gate_at_enquiry(_: Facts, data: BaseModel | None) -> str | None:
         london_date(intake.enquiry_received_at),
         care_leaver=intake.care_leaver,
     )
-    return None if result.admitted else f"not for the 16/17 intake: {result.message}"
+    if result.admitted:
+        return None
+    # Named by its field, so a form shows the rule at the date of birth it was checked on.
+    return (
+        "young_person.date_of_birth: the young person must be 16 or 17 on the enquiry date "
+        f"for the 16/17 intake; {result.message}"
+    )
 
 
 def intake_facts(_: Facts, data: BaseModel | None) -> dict[str, Any]:

@@ -58,6 +58,12 @@ def describe_validation_error(error: ValidationError) -> tuple[str, str | None]:
     return (f"{field_name}: {message}" if field_name else message), field_name
 
 
+def field_problems(error: ValidationError) -> tuple[tuple[str, str], ...]:
+    """Each (field, rule) broken, in order; the model's own checks have no field (``""``)."""
+    errors = error.errors(include_url=False, include_context=False, include_input=False)
+    return tuple((field_path(e["loc"]), _message(e)) for e in errors)
+
+
 def input_refusal(error: ValidationError) -> Refusal:
     reason, field_name = describe_validation_error(error)
-    return Refusal("invalid_input", reason, field_name)
+    return Refusal("invalid_input", reason, field_name, field_problems(error))

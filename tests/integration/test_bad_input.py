@@ -26,12 +26,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from application.case_commands import start_case
-from application.cases import Applied, apply_event
+from application.cases import Applied
 from application.principals import Acting
 from infrastructure.db import session_scope
 from models import Person
 from pathways.refusal import Refusal
-from tests.support.cases import EventRefusedError, acting_for
+from tests.support.cases import EventRefusedError, acting_for, apply_now
 from tests.support.cases import start_case as start_case_as
 from tests.support.intake_form import intake_form
 
@@ -52,14 +52,6 @@ def intake(**changes: Any) -> dict[str, Any]:
         },
         **changes,
     )
-
-
-def apply_now(pathway: str, case_ref: str, event_id: int) -> Applied:
-    with session_scope() as session:
-        applied = apply_event(session, case_ref, event_id)
-    for follow_up in applied.follow_ups:
-        apply_now(*follow_up)
-    return applied
 
 
 def row_counts(engine: Engine) -> dict[str, int]:

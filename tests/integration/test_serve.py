@@ -177,6 +177,14 @@ def trigger(api: str, deployment_id: uuid.UUID) -> None:
     asyncio.run(create())
 
 
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 @pytest.fixture
 def serve_process(
     tmp_path: Path, silent_relay: int
@@ -280,7 +288,8 @@ def test_serve_starts_everything_and_sigint_stops_it_all(
     assert time.monotonic() - sent_at < STOP_WITHIN
     # One line per part, in the order they stop, through the console.
     said = [line for line in output.splitlines() if "stopp" in line or "cancelled" in line]
-    parts = ["stopping…", "stopping the deployments…", "cancelled", "stopping the Prefect server…",
+    parts = ["stopping…", "stopping the dashboard and the deployments…", "cancelled",
+             "stopping the Prefect server…",
              "stopping the mail sink…", "stopped in"]  # fmt: skip
     assert len(said) == len(parts), output
     for line, part in zip(said, parts, strict=True):

@@ -18,7 +18,7 @@ from sqlmodel import select
 from application.case_commands import act_as
 from application.case_commands import record_step as record_step_use_case
 from application.case_commands import start_case as start_case_use_case
-from application.cases import Applied, load_case
+from application.cases import Applied, apply_event, load_case
 from application.principals import SYSTEM_ACTING, Acting
 from application.staff import add_staff, staff_by_username
 from flows.dispatch import run_pathway_event
@@ -67,6 +67,16 @@ def acting_for(username: str, role: str, authority_id: str) -> Acting:
     if isinstance(found, Refusal):
         raise EventRefusedError(found)
     return found
+
+
+def apply_now(pathway: str, case_ref: str, event_id: int) -> Applied:
+    """An ``EventRunner`` without Prefect: applies the event (and those it creates on linked
+    cases) as the flow would, for tests of what the use cases write rather than of the flow."""
+    with session_scope() as session:
+        applied = apply_event(session, case_ref, event_id)
+    for follow_up in applied.follow_ups:
+        apply_now(*follow_up)
+    return applied
 
 
 def _ensure(outcome: Applied | Refusal) -> Applied:
