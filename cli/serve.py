@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -23,9 +24,15 @@ from runtime.runtime import (
     serve,
 )
 
+log = logging.getLogger(__name__)
+
 
 def _say(message: str) -> None:
-    console().print(f"[dim]•[/dim] {message}", highlight=False)
+    try:
+        console().print(f"[dim]•[/dim] {message}", highlight=False)
+    except OSError:
+        # The terminal has gone (SIGHUP): stopping goes on, and the log file keeps the line.
+        log.info("%s", message)
 
 
 def _show(endpoints: Endpoints) -> None:

@@ -136,9 +136,11 @@ def stop_children(children: Sequence[Child], timeout: timedelta = STOP_TIMEOUT) 
 
 
 class StopSignal:
-    """Turns SIGINT and SIGTERM into an event the supervisor polls; restores the old handlers."""
+    """Turns SIGINT, SIGTERM and SIGHUP into an event the supervisor polls; restores the old
+    handlers. SIGHUP is the terminal closing: its children, in sessions of their own, would
+    otherwise outlive it and keep the ports."""
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
         self.event = threading.Event()

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from runtime.shutdown import ChildGroup
-from runtime.supervisor import Child, start_child, stop_children
+from runtime.supervisor import Child, StopSignal, start_child, stop_children
 
 IGNORES_SIGTERM = (
     "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True);"
@@ -78,3 +78,13 @@ def test_a_group_says_what_it_stops_and_skips_what_already_ended(tmp_path: Path)
     group.stop()
     assert said == ["stopping the deployments…"]
     assert ended.exit_code() == 0
+
+
+def test_a_closed_terminal_is_a_stop_request_like_ctrl_c() -> None:
+    # SIGHUP reaches only `serve`: its children run in sessions of their own, so unless it
+    # stops them they outlive the terminal and keep the dashboard's port.
+    before = signal.getsignal(signal.SIGHUP)
+    with StopSignal() as stop:
+        os.kill(os.getpid(), signal.SIGHUP)
+        assert stop.wait(5)
+    assert signal.getsignal(signal.SIGHUP) == before
