@@ -15,6 +15,7 @@ from typing import Final
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from application.audit_coverage import covers
 from application.cases import (
     CaseNotFoundError,
     TimerOpened,
@@ -152,6 +153,7 @@ def _write(
         },
         basis=plan.basis,
         at=at,
+        covers=covers(case),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from application.audit_coverage import covers
 from application.principals import Acting, audit_refusal
 from application.staff_references import check_staff_references
 from application.timers import close_timers, open_timers
@@ -318,15 +319,16 @@ def _write_new_case(
     )
     session.add(case)
     session.flush()
-    for relationship, person in people.items():
-        session.add(
-            Person(
-                case_id=case.id or 0,
-                relationship_to_case=relationship,
-                full_name=person.full_name,
-                date_of_birth=person.date_of_birth,
-            )
+    persons = [
+        Person(
+            case_id=case.id or 0,
+            relationship_to_case=relationship,
+            full_name=person.full_name,
+            date_of_birth=person.date_of_birth,
         )
+        for relationship, person in people.items()
+    ]
+    session.add_all(persons)
     event = CaseEvent(
         case_id=case.id or 0,
         transition=definition.opening_transition,
@@ -347,6 +349,7 @@ def _write_new_case(
         after={"pathway": definition.key, **audit_after},
         basis=basis,
         at=at,
+        covers=covers(case, *persons, event),
     )
     return case, event
 
@@ -574,6 +577,7 @@ def _reject(session: Session, case: Case, event: CaseEvent, refusal: Refusal) ->
         after={"event_id": event.id, "reason": refusal.reason, "code": refusal.code},
         basis="pathway transition rules",
         at=event.occurred_at,
+        covers=covers(case, event),
     )
     log.info("case %s: event %s rejected (%s)", case.reference, event.id, refusal.code)
     return Applied(case.reference, event.id or 0, "rejected", case.state, refusal.reason)
@@ -597,19 +601,18 @@ def _apply_plan(
     elif plan.outcome is not None:
         case.outcome_code = plan.outcome
     session.add(case)
-    session.add(
-        CaseStep(
-            case_id=case.id or 0,
-            step=plan.transition.name,
-            status="done",
-            opened_at=at,
-            completed_at=at,
-            completed_by=event.actor,
-            event_id=event.id,
-        )
+    step = CaseStep(
+        case_id=case.id or 0,
+        step=plan.transition.name,
+        status="done",
+        opened_at=at,
+        completed_at=at,
+        completed_by=event.actor,
+        event_id=event.id,
     )
-    _record_consents(session, case, event, plan)
-    _record_decision(session, case, event, plan)
+    session.add(step)
+    consents = _record_consents(session, case, event, plan)
+    decision = _record_decision(session, case, event, plan)
     overrides = authority_config().authority(case.authority_id).rule_overrides
     close_timers(session, case, plan.timers_to_close, at)
     opened = open_timers(session, definition, case, plan, at, overrides)
@@ -620,6 +623,7 @@ def _apply_plan(
     event.status = "applied"
     event.applied_at = at
     session.add(event)
+    session.flush()
     audit.record(
         session,
         actor=event.actor,
@@ -635,6 +639,7 @@ def _apply_plan(
         },
         basis=plan.transition.citation or definition.citation,
         at=at,
+        covers=covers(case, event, step, *consents, decision),
     )
     log.info("case %s: %s -> %s (event %s)", case.reference, plan.from_step, plan.to_step, event.id)
     summary = TransitionSummary(
@@ -681,15 +686,18 @@ def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Pl
     return (definition.name, case.reference, opening.id or 0)
 
 
-def _record_consents(session: Session, case: Case, event: CaseEvent, plan: Plan) -> None:
+def _record_consents(
+    session: Session, case: Case, event: CaseEvent, plan: Plan
+) -> list[ConsentRecord]:
     if plan.input is None:
-        return
+        return []
+    records = []
     for name in type(plan.input).model_fields:
         value = getattr(plan.input, name)
         consents = value if isinstance(value, list) else [value]
         for consent in consents:
             if isinstance(consent, ConsentGiven):
-                session.add(
+                records.append(
                     ConsentRecord(
                         case_id=case.id or 0,
                         purpose=consent.purpose,
@@ -700,23 +708,25 @@ def _record_consents(session: Session, case: Case, event: CaseEvent, plan: Plan)
                         recorded_at=event.occurred_at,
                     )
                 )
+    session.add_all(records)
+    return records
 
 
-def _record_decision(session: Session, case: Case, event: CaseEvent, plan: Plan) -> None:
+def _record_decision(session: Session, case: Case, event: CaseEvent, plan: Plan) -> Decision | None:
     kind = plan.transition.decision
     if kind is None:
-        return
+        return None
     outcome = getattr(plan.input, "decision", None) or plan.outcome or plan.transition.name
-    session.add(
-        Decision(
-            case_id=case.id or 0,
-            kind=kind,
-            outcome=str(outcome),
-            decided_by=event.actor,
-            role=event.role,
-            rationale=str(getattr(plan.input, "rationale", "") or ""),
-            basis=plan.transition.citation,
-            decided_at=event.occurred_at,
-            event_id=event.id,
-        )
+    decision = Decision(
+        case_id=case.id or 0,
+        kind=kind,
+        outcome=str(outcome),
+        decided_by=event.actor,
+        role=event.role,
+        rationale=str(getattr(plan.input, "rationale", "") or ""),
+        basis=plan.transition.citation,
+        decided_at=event.occurred_at,
+        event_id=event.id,
     )
+    session.add(decision)
+    return decision

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from application.cases import CaseNotFoundError, load_case
 from application.principals import Acting, audit_refusal
+from application.read_log import record_read
 from infrastructure import audit, clock
 from infrastructure.db import get_engine, session_scope
 from models import Authority, Case, Person
@@ -162,4 +163,6 @@ def produce_document(
             basis=f"{s208_notice.CITATION}; spec §13 errata 9 and 22",
             at=at,
         )
+        # The notice names the applicant: producing it is a read of their personal data.
+        record_read(session, acting, case.reference, "s208-notice", at)
     return Document(kind, case.reference, text)

@@ -12,6 +12,7 @@ dispatcher in (``flows.dispatch.run_pathway_event``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,17 +28,20 @@ from application.job_runs import SWEEP, record_finished
 from application.recovery import stale_pending_events
 from application.timers import new_timer
 from infrastructure import audit
+from infrastructure.audit_anchors import anchor_head
 from infrastructure.authority_config import office_hours_for, rule_overrides_for
 from infrastructure.db import session_scope
 from models import Case, CaseEvent, Notification, Timer
 from notifications.messages import message_rows
 from notifications.recipients import RouteResolver
+from pathways.audit_anchors import Anchor
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.engine.timers import Firing, TimerState, fire
 from pathways.escalation import chain_levels
 from pathways.office_hours import OfficeHours, is_out_of_hours
 
+log = logging.getLogger(__name__)
 FIREABLE = ("open", "warned", "breached")
 OUT_OF_HOURS_SERVICE = "ooh"
 EVENT_TITLES = {"warning": "due soon", "breach": "overdue", "escalation": "escalated"}
@@ -54,6 +58,8 @@ class SweepResult:
     """Events the firings created (e.g. an on-breach transition), in firing order."""
     events_run: int = 0
     """Follow-ups plus events a crash left pending, run after the last batch."""
+    anchor: Anchor | None = None
+    """The audit chain's head as this sweep recorded it outside the database."""
 
     def add(self, other: SweepResult) -> None:
         self.fired += other.fired
@@ -340,4 +346,9 @@ def sweep(
             "events_run": total.events_run,
         },
     )
+    try:
+        total.anchor = anchor_head(engine)
+    except OSError as unwritable:
+        # The sweep's work is committed; a missing anchor only narrows what verify can prove.
+        log.error("audit anchor not written: %s", type(unwritable).__name__)
     return total

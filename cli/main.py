@@ -39,7 +39,10 @@ COMMAND_MODULES: dict[str, str] = {
     "clock": "cli.clock",
     "staff": "cli.staff",
     "users": "cli.users",
-    "case": "cli.cases",
+    "report": "cli.reports",
+    "case": "cli.case_group",
+    "export": "cli.export",
+    "retention": "cli.retention",
 }
 
 

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dashboard import api
 from dashboard.assets import STATIC, govuk_dist
 from dashboard.page_errors import error_page
-from dashboard.pages import cases, kpis, ops, sign_in, tasks
+from dashboard.pages import audit_timeline, cases, kpis, ops, people, reports, sign_in, tasks
 from dashboard.security import SecurityHeaders
 from dashboard.viewer import SignInRequiredError
 from infrastructure.error_reference import report_unexpected
@@ -82,7 +82,16 @@ def create_app() -> FastAPI:
     app.mount("/assets", StaticFiles(directory=govuk_dist() / "assets"), name="govuk-assets")
     app.mount("/govuk", StaticFiles(directory=govuk_dist()), name="govuk")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (sign_in.router, cases.router, tasks.router, kpis.router, ops.router):
+    for router in (
+        sign_in.router,
+        cases.router,
+        people.router,
+        audit_timeline.router,
+        tasks.router,
+        kpis.router,
+        ops.router,
+        reports.router,
+    ):
         app.include_router(router, include_in_schema=False)
     app.include_router(api.router, include_in_schema=True)
 

@@ -8,6 +8,7 @@ from typing import Any, Final
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from application.compliance import REPORT_ROLES
 from dashboard.templating import environment
 from dashboard.viewer import Viewer
 from pathways.roles import OPERATOR_ROLE, Role
@@ -22,6 +23,8 @@ def navigation(viewer: Viewer | None, path: str) -> list[dict[str, Any]]:
     if viewer.holds_any(SIGN_OFF_ROLES):
         items.append(("/sign-off", "Sign-off inbox"))
     items.append(("/kpis", "KPIs"))
+    if viewer.holds_any(REPORT_ROLES):
+        items.append(("/reports", "Reports"))
     if viewer.holds_any(frozenset({OPERATOR_ROLE})):
         items.append(("/ops", "Operations"))
     current = max((href for href, _ in items if path.startswith(href)), key=len, default=None)

@@ -3,7 +3,9 @@
 Its only parameters are the case reference and the event id; everything else, personal data
 included, stays in the application database. The run is named for the auditor reading Prefect's
 history (``JP-7K2M-QX4D · record_visit``) and publishes a table of what it did
-(``tasks.artifacts``), neither of which holds anything about a person.
+(``tasks.artifacts``), neither of which holds anything about a person. When it ends, whatever
+state it ends in, it writes that state, its id, times and UI link into our own audit trail
+(``flows.run_facts``), which outlives Prefect's history.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from prefect.runtime import flow_run
 from sqlmodel import col, select
 
 from application.cases import Applied
+from flows.run_facts import FINAL_STATE_HOOKS
 from infrastructure.db import get_engine, session_scope
 from models import Case, CaseEvent
 from pathways.definitions import latest_definitions
@@ -53,6 +56,10 @@ def make_pathway_flow(pathway: str) -> PathwayFlow:
         flow_run_name=_run_name,
         persist_result=False,
         log_prints=False,
+        on_completion=FINAL_STATE_HOOKS,
+        on_failure=FINAL_STATE_HOOKS,
+        on_crashed=FINAL_STATE_HOOKS,
+        on_cancellation=FINAL_STATE_HOOKS,
     )
     def pathway_flow(case_ref: str, event_id: int) -> Applied:
         # The run carries the case:/pathway: tags; its task must not. A tagged task asks the

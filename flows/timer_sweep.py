@@ -1,6 +1,10 @@
 """The ``timer-sweep`` deployment's flow: fires every due timer, batch by batch, then runs the
 events that firing created (e.g. "looked after" after 24 hours in s.20 accommodation) and any
-event a crash left pending. The loop is ``application.sweep.sweep``, the one the tests drive."""
+event a crash left pending. The loop is ``application.sweep.sweep``, the one the tests drive.
+
+The audit anchor the sweep wrote is also published as a Prefect artifact (key
+``audit-anchor``, flows.anchor_artifacts), a second copy of the chain's head out of reach of a
+database edit."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from application.sweep import sweep
+from flows.anchor_artifacts import publish_anchor
 from flows.dispatch import run_pathway_event
 from infrastructure import clock
 from infrastructure.db import get_engine
@@ -33,6 +38,8 @@ def timer_sweep(batch_size: int = 5000, max_batches: int = 100) -> dict[str, Any
         result.notifications,
         result.events_run,
     )
+    if result.anchor is not None:
+        publish_anchor(result.anchor)
     return {
         "fired": result.by_kind,
         "notifications": result.notifications,

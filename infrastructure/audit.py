@@ -3,11 +3,17 @@
 Each event's hash covers its own id, content and the previous event's hash, so an edited,
 deleted or reordered row breaks the chain from that row on. ``AuditHead`` holds the last id and
 hash, so deleting the newest rows is caught too.
+
+With ``PATHWAYS_AUDIT_KEY`` set, each hash is an HMAC-SHA256 under that key (``scheme``
+``hmac-sha256``), so a forger who rewrites the whole chain needs the key as well as the
+database. Rows written before the key was set keep plain SHA-256; a chain may change from plain
+to keyed once, never back.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,9 +23,12 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from infrastructure.settings import get_settings
 from models.audit import AuditEvent, AuditHead
 
 GENESIS_HASH = "0" * 64
+PLAIN = "sha256"
+KEYED = "hmac-sha256"
 
 
 class AuditChainEmptyHeadError(RuntimeError):
@@ -57,16 +66,41 @@ HASHED_FIELDS = (
 )
 
 
-def row_hash(row: Mapping[str, Any]) -> str:
-    """The hash of one event's values (a row as a mapping, before or after it is stored)."""
+class AuditKeyMissingError(RuntimeError):
+    """A keyed row cannot be written or checked without ``PATHWAYS_AUDIT_KEY``."""
+
+
+def audit_key() -> bytes | None:
+    """The configured chain key (outside the database), or None for a plain chain."""
+    key = get_settings().audit_key
+    return key.get_secret_value().encode("utf-8") if key is not None else None
+
+
+def _material(row: Mapping[str, Any]) -> bytes:
     material = {name: row[name] for name in HASHED_FIELDS}
     material["occurred_at"] = row["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
-    encoded = json.dumps(material, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return hashlib.sha256(encoded).hexdigest()
+    # Only when present, so every row written before events carried digests keeps its hash.
+    if row.get("covers") is not None:
+        material["covers"] = row["covers"]
+    return json.dumps(material, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def event_hash(event: AuditEvent) -> str:
-    return row_hash({name: getattr(event, name) for name in (*HASHED_FIELDS, "occurred_at")})
+def row_hash(row: Mapping[str, Any], key: bytes | None = None) -> str:
+    """The hash of one event's values (a row as a mapping, before or after it is stored), by
+    the row's ``scheme``: plain SHA-256, or HMAC-SHA256 under ``key``."""
+    encoded = _material(row)
+    if row.get("scheme", PLAIN) == PLAIN:
+        return hashlib.sha256(encoded).hexdigest()
+    if key is None:
+        raise AuditKeyMissingError("PATHWAYS_AUDIT_KEY is not set: a keyed row needs it")
+    return hmac.digest(key, encoded, "sha256").hex()
+
+
+EVENT_FIELDS = (*HASHED_FIELDS, "occurred_at", "covers", "scheme")
+
+
+def event_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    return row_hash({name: getattr(event, name) for name in EVENT_FIELDS}, key)
 
 
 @dataclass(frozen=True)
@@ -79,6 +113,8 @@ class AuditEntry:
     after: dict[str, Any] | None = None
     basis: str = ""
     at: datetime | None = None
+    covers: dict[str, str] | None = None
+    """'table:id' -> digest of each case record the change wrote (application.audit_coverage)."""
 
 
 def lock_head(session: Session) -> AuditHead:
@@ -88,6 +124,21 @@ def lock_head(session: Session) -> AuditHead:
     if head is None:
         raise AuditChainEmptyHeadError("audit head row missing; run migrations first")
     return head
+
+
+OPTIONAL = {"covers": None, "scheme": PLAIN}
+"""Columns an insert leaves to the database's default when no row of it needs them."""
+
+
+def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without the optional columns no row needs, so the insert names only columns in
+    use (a database at an older migration, as the migration tests build, still takes it)."""
+    unused = {
+        name for name, default in OPTIONAL.items() if all(row[name] == default for row in rows)
+    }
+    if not unused:
+        return rows
+    return [{k: v for k, v in row.items() if k not in unused} for row in rows]
 
 
 def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
@@ -100,6 +151,8 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[dict[st
         return []
     head = lock_head(session)
     last_id, last_hash = head.last_event_id, head.last_hash
+    key = audit_key()
+    scheme = PLAIN if key is None else KEYED
     rows = []
     for entry in entries:
         last_id += 1
@@ -114,10 +167,12 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[dict[st
             "after": normalise(entry.after),
             "basis": entry.basis,
             "prev_hash": last_hash,
+            "covers": entry.covers,
+            "scheme": scheme,
         }
-        last_hash = row["hash"] = row_hash(row)
+        last_hash = row["hash"] = row_hash(row, key)
         rows.append(row)
-    session.connection().execute(insert(AuditEvent.metadata.tables["auditevent"]), rows)
+    session.connection().execute(insert(AuditEvent.metadata.tables["auditevent"]), _named(rows))
     head.last_event_id, head.last_hash = last_id, last_hash
     session.add(head)
     session.flush()
@@ -135,9 +190,10 @@ def record(
     after: dict[str, Any] | None = None,
     basis: str = "",
     at: datetime | None = None,
+    covers: dict[str, str] | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction."""
-    entry = AuditEntry(actor, role, action, case_reference, before, after, basis, at)
+    entry = AuditEntry(actor, role, action, case_reference, before, after, basis, at, covers)
     return AuditEvent.model_validate(record_many(session, [entry])[0])
 
 
@@ -154,11 +210,41 @@ def _events_in_order(session: Session) -> Iterator[AuditEvent]:
     yield from session.exec(statement)
 
 
+def content_problem(event: AuditEvent, key: bytes | None, keyed_before: bool) -> str | None:
+    """What is wrong with one row's hash, by its scheme, naming a recomputed chain as such."""
+    if event.scheme == PLAIN:
+        if keyed_before:
+            return (
+                f"event {event.id} is not keyed after keyed events: the chain from it on was "
+                "recomputed without the key"
+            )
+        return None if event_hash(event) == event.hash else "content does not match its hash"
+    if event.scheme != KEYED:
+        return f"event {event.id} names an unknown hash scheme '{event.scheme}'"
+    if key is None:
+        return (
+            f"event {event.id} is keyed (HMAC-SHA256) but PATHWAYS_AUDIT_KEY is not set: "
+            "it cannot be checked"
+        )
+    if event_hash(event, key) == event.hash:
+        return None
+    plain = row_hash({**{n: getattr(event, n) for n in EVENT_FIELDS}, "scheme": PLAIN})
+    if plain == event.hash:
+        return (
+            f"event {event.id} was recomputed without the key: its hash is plain SHA-256, "
+            "not the keyed HMAC"
+        )
+    return "content does not match its hash"
+
+
 def verify_chain(session: Session) -> ChainReport:
+    key = audit_key()
     expected_prev = GENESIS_HASH
     expected_id = 1
     checked = 0
     previous: AuditEvent | None = None
+    keyed_before = False
+    unkeyed_since: int | None = None
     for event in _events_in_order(session):
         if event.id != expected_id:
             # A gap names the first missing id, as a cut-off tail does; an extra id names itself.
@@ -171,15 +257,19 @@ def verify_chain(session: Session) -> ChainReport:
             )
         if event.prev_hash != expected_prev:
             return _broken_link(session, event, previous, checked)
-        if event_hash(event) != event.hash:
-            return ChainReport(False, checked, event.id, "content does not match its hash")
+        problem = content_problem(event, key, keyed_before)
+        if problem is not None:
+            return ChainReport(False, checked, event.id, problem)
+        keyed_before = event.scheme == KEYED
+        if not keyed_before and unkeyed_since is None:
+            unkeyed_since = event.id
         expected_prev = event.hash
         expected_id += 1
         checked += 1
         previous = event
     head = session.get(AuditHead, 1)
     if head is None:
-        return ChainReport(False, checked, None, "audit head row is missing")
+        return ChainReport(False, checked, None, "head row missing")
     if head.last_event_id != checked or head.last_hash != expected_prev:
         if head.last_event_id > checked:
             first_bad = checked + 1  # the newest rows were deleted
@@ -192,6 +282,17 @@ def verify_chain(session: Session) -> ChainReport:
             min(checked, first_bad - 1),
             first_bad,
             f"chain ends at event {checked} but the head records event {head.last_event_id}",
+        )
+    if key is not None and previous is not None and not keyed_before and unkeyed_since:
+        # The service writes every row keyed once the key is set: an unkeyed newest row is a
+        # chain recomputed without the key (or a key set since the last write).
+        return ChainReport(
+            False,
+            unkeyed_since - 1,
+            unkeyed_since,
+            f"events {unkeyed_since} to {checked} are not keyed although PATHWAYS_AUDIT_KEY "
+            "is set: the chain was recomputed without the key, or nothing was written since "
+            "the key was set",
         )
     return ChainReport(True, checked)
 

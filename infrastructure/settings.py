@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'pathways.db'}")
     authority_config: Path = Field(default=PROJECT_ROOT / "config" / "authorities.yaml")
     law_config: Path = Field(default=PROJECT_ROOT / "config" / "law.yaml")
+    hclic_config: Path = Field(
+        default=PROJECT_ROOT / "config" / "hclic.yaml",
+        description="the H-CLIC-style categories and who may export the return: configurable, "
+        "not the official list",
+    )
     base_url: str = Field(default="http://127.0.0.1:8080")
     smtp_url: str = Field(
         default="mailto://127.0.0.1:1025?from=pathways@localhost&mode=insecure",
@@ -88,6 +93,17 @@ class Settings(BaseSettings):
         # Checked even when unset: production must not start without one.
         validate_default=True,
         description="signs dashboard sessions; required in production",
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        description="keys the audit chain (HMAC-SHA256), so rewriting it needs this key, kept "
+        "outside the database; required in production; never printed",
+    )
+    audit_anchor_file: Path = Field(
+        default=VAR_DIR / "audit-anchors.jsonl",
+        description="append-only file where each sweep records the audit chain's head, out of "
+        "reach of a database edit",
     )
     dispatch: Literal["inline", "deployment"] = Field(
         default="inline", description="run pathway flows in this process, or via the deployment"
@@ -143,6 +159,13 @@ class Settings(BaseSettings):
         default=None,
         description="where dead-letter alerts go for an authority that names no "
         "operations_email in the authority configuration",
+    )
+    retention_years: int = Field(
+        default=6,
+        ge=1,
+        le=100,
+        description="whole years after a case closes that its personal data is kept; then "
+        "`pathways retention run` anonymises it (default and its basis: pathways/retention.py)",
     )
 
     @field_validator("definition_modules", mode="before")
@@ -215,7 +238,7 @@ class Settings(BaseSettings):
             raise ValueError("the URL's password is a placeholder; production needs the real one")
         return value
 
-    @field_validator("session_secret")
+    @field_validator("session_secret", "audit_key")
     @classmethod
     def _real_secret_in_production(
         cls, value: SecretStr | None, info: ValidationInfo

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column
+from sqlmodel import AutoString, Field, SQLModel
 
 from models.types import JSONColumn, UTCDateTime
 
@@ -22,6 +23,18 @@ class AuditEvent(SQLModel, table=True):
     basis: str = Field(default="", description="the rule id or citation relied on")
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    scheme: str = Field(
+        default="sha256",
+        # The database's default only: an insert that leaves it out does not name the column.
+        sa_column=Column(AutoString(16), nullable=False, server_default="sha256"),
+        description="how the hash was made: sha256, or hmac-sha256 with PATHWAYS_AUDIT_KEY",
+    )
+    covers: dict[str, str] | None = Field(
+        default=None,
+        # SQL NULL, not JSON null, for an event that covers nothing: verify selects on it.
+        sa_type=JSON(none_as_null=True),
+        description="'table:id' -> digest of each case record this event wrote",
+    )
 
 
 class AuditHead(SQLModel, table=True):

@@ -14,6 +14,7 @@ from sqlmodel import AutoString, Field, SQLModel
 
 from models.checks import one_of
 from models.types import JSONColumn, UTCDateTime, utcnow
+from pathways.commitments import new_salt
 from pathways.vocabulary import CaseStatus, EventStatus, StepStatus
 
 
@@ -42,6 +43,13 @@ class Case(SQLModel, table=True):
     version: int = Field(default=1, description="bumped on every applied transition")
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pii_salt: str = Field(
+        default_factory=new_salt,
+        max_length=64,
+        sa_column_kwargs={"server_default": ""},
+        description="salts the commitments the audit chain covers instead of personal values "
+        "(pathways.commitments)",
+    )
 
 
 class Person(SQLModel, table=True):
@@ -52,6 +60,11 @@ class Person(SQLModel, table=True):
     relationship_to_case: str = Field(max_length=40, description="young_person, parent, ...")
     full_name: str
     date_of_birth: date | None = None
+    date_of_birth_commitment: str | None = Field(
+        default=None,
+        max_length=80,
+        description="set by retention, which clears the date: its commitment, for the chain",
+    )
 
 
 class ConsentRecord(SQLModel, table=True):

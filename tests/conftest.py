@@ -128,5 +128,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # A developer's own `make run` records itself in var/run; no test may find and use it.
     os.environ["PATHWAYS_RUN_DIR"] = tempfile.mkdtemp(prefix="pathways-run-")
+    # Sweeps anchor the audit chain in a file; the tests' anchors must not fill var/.
+    anchors = Path(tempfile.mkdtemp(prefix="pathways-anchors-")) / "audit-anchors.jsonl"
+    os.environ["PATHWAYS_AUDIT_ANCHOR_FILE"] = str(anchors)
     # Tables fit COLUMNS when it is set (cli.common.console); tests read one line per row.
     os.environ.pop("COLUMNS", None)

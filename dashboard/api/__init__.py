@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dashboard.api import case_reads, case_writes, deadlines, pathways, tasks
+from dashboard.api import case_reads, case_writes, deadlines, pathways, people, tasks
 
 router = APIRouter(prefix="/api")
 for part in (
@@ -16,5 +16,6 @@ for part in (
     pathways.router,
     deadlines.router,
     tasks.router,
+    people.router,
 ):
     router.include_router(part)

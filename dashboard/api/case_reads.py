@@ -1,14 +1,17 @@
-"""``GET /api/cases``, ``/api/cases/{ref}`` and ``/api/cases/{ref}/timeline``: the caseload,
-one case and its timeline, as the token's user may see them."""
+"""``GET /api/cases``, ``/api/cases/{ref}``, ``/api/cases/{ref}/timeline`` and
+``/api/cases/{ref}/export``: the caseload, one case, its timeline (the auditor's too) and the
+timeline's export, as the token's user may see them."""
 
 from __future__ import annotations
 
 from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from application import case_commands
+from application.auditor_timeline import read_auditor_timeline
+from application.case_export import export_case
 from application.case_timeline import case_timeline
 from application.case_views import CaseView, TimerView, TransitionView
 from application.worklists import (
@@ -19,6 +22,7 @@ from application.worklists import (
     NextDeadline,
     caseload,
 )
+from dashboard.api.auditor_schemas import AuditorTimelinePublic, auditor_public
 from dashboard.api.problems import error_responses, refused
 from dashboard.api.schemas import (
     ActionPublic,
@@ -29,10 +33,11 @@ from dashboard.api.schemas import (
     LinkedCasePublic,
     NextDeadlinePublic,
     TimelineEntryPublic,
-    TimelinePublic,
     TimerPublic,
 )
+from dashboard.downloads import MANIFEST_HEADER, zip_download
 from dashboard.viewer import ApiViewer, Viewer
+from flows.run_history import case_run_history
 from infrastructure import clock
 from infrastructure.db import get_engine, session_scope
 from pathways.references import REFERENCE_PATTERN
@@ -186,19 +191,51 @@ def show_case(viewer: ApiViewer, ref: CaseRef) -> CasePublic | JSONResponse:
 
 
 @router.get(
-    "/cases/{ref}/timeline", response_model=TimelinePublic, responses=error_responses(404, 422)
+    "/cases/{ref}/timeline",
+    response_model=AuditorTimelinePublic,
+    responses=error_responses(404, 422),
 )
-def show_timeline(viewer: ApiViewer, ref: CaseRef) -> TimelinePublic | JSONResponse:
-    """The case's steps, decisions and alerts, oldest first."""
+def show_timeline(viewer: ApiViewer, ref: CaseRef) -> AuditorTimelinePublic | JSONResponse:
+    """The case's steps, decisions and alerts, oldest first (``entries``); and the auditor's
+    timeline (``auditor``): every audit event, Prefect flow run (with task runs, states and
+    artifacts, or as recorded once Prefect has cleaned it up), alert delivery and timer, with
+    whether the case's audit chain verifies."""
     shown = case_commands.show_case(viewer.acting, ref)
     if isinstance(shown, Refusal):
         return refused(shown, case_reference=ref)
-    return TimelinePublic(
-        ref=shown.reference,
-        entries=[
-            TimelineEntryPublic(
-                at=entry.at, kind=entry.kind, text=entry.text, actor=entry.actor, role=entry.role
-            )
-            for entry in case_timeline(shown)
-        ],
-    )
+    audited = read_auditor_timeline(viewer.acting, ref, case_run_history(ref))
+    if isinstance(audited, Refusal):
+        return refused(audited, case_reference=ref)
+    entries = [
+        TimelineEntryPublic(
+            at=entry.at, kind=entry.kind, text=entry.text, actor=entry.actor, role=entry.role
+        )
+        for entry in case_timeline(shown)
+    ]
+    return auditor_public(audited, entries)
+
+
+@router.get(
+    "/cases/{ref}/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A zip: timeline.json, timeline.csv, timeline.html and manifest.json "
+            "(each file's SHA-256). Making it is audited (case.exported).",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                MANIFEST_HEADER: {
+                    "description": "the SHA-256 of manifest.json, to check the export later",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **error_responses(404, 422),
+    },
+)
+def export_timeline(viewer: ApiViewer, ref: CaseRef) -> Response:
+    """The auditor's timeline as a zip a third party can check (`pathways export verify`)."""
+    made = export_case(viewer.acting, ref, case_run_history(ref))
+    if isinstance(made, Refusal):
+        return refused(made, case_reference=ref)
+    return zip_download(made)

@@ -1,5 +1,6 @@
 """The operations page, for operators: dead letters (with retry), the Prefect server and the
-deployments, the last sweep and delivery run, and the overdue timers no one owns.
+deployments, the last sweep and delivery run, the overdue timers no one owns, and a check of
+the audit trail on demand (a POST: it reads the whole chain, so no crawler or refresh runs it).
 
 The role check and its audit are the use cases' (``application.operations``); Prefect is read
 through ``deployments.health``, which answers within seconds even when the server is down.
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from application.audit_integrity import ChainStatus, verify_for_operator
 from application.operations import operations_view, retry
 from dashboard.deadline_tags import deadline_tag
 from dashboard.page_errors import refusal_page
@@ -30,12 +32,13 @@ MAX_ID = 2**31 - 1
 """The largest integer id PostgreSQL holds: a bigger one is refused as input, not by the driver."""
 
 
-@router.get("/ops")
-def ops_page(
+def _ops(
     request: Request,
-    viewer: PageViewer,
-    timers_page: Annotated[int, Query(ge=1, le=MAX_COUNT)] = 1,
-    retried: Annotated[int | None, Query(ge=0, le=MAX_COUNT)] = None,
+    viewer: Viewer,
+    *,
+    timers_page: int = 1,
+    retried: int | None = None,
+    verified: ChainStatus | None = None,
 ) -> Response:
     engine = get_engine()
     now = clock.now(engine)
@@ -55,7 +58,33 @@ def ops_page(
             for timer in shown.unowned_timers.rows
         ],
         retried=retried,
+        verified=verified,
     )
+
+
+@router.get("/ops")
+def ops_page(
+    request: Request,
+    viewer: PageViewer,
+    timers_page: Annotated[int, Query(ge=1, le=MAX_COUNT)] = 1,
+    retried: Annotated[int | None, Query(ge=0, le=MAX_COUNT)] = None,
+) -> Response:
+    return _ops(request, viewer, timers_page=timers_page, retried=retried)
+
+
+def _verify(viewer: Viewer) -> ChainStatus | Refusal:
+    engine = get_engine()
+    with session_scope(engine) as session:
+        return verify_for_operator(session, viewer.acting, clock.now(engine))
+
+
+@router.post("/ops/audit/verify")
+async def verify_audit(request: Request, viewer: PageViewer) -> Response:
+    await checked_form(request, viewer)
+    verified = await run_in_threadpool(_verify, viewer)
+    if isinstance(verified, Refusal):
+        return refusal_page(request, viewer, verified)
+    return await run_in_threadpool(_ops, request, viewer, verified=verified)
 
 
 def _retry(viewer: Viewer, notification_id: int | None) -> list[int] | Refusal:

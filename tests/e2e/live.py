@@ -56,8 +56,7 @@ def _users(*users: User) -> dict[str, User]:
 
 
 USERS: Final = _users(
-    # The opening step of the 16/17 intake is recorded by a housing officer or a social
-    # worker (pathways/definitions/youth_1617.py, record_enquiry), not by the coordinator role.
+    # The coordinator starts the intake; the housing officer's role records the housing steps.
     User("e2e.coordinator", "Casey Coordinator", ("coordinator", "lha-housing-officer"), "lha",
          AUTHORITY),
     User("e2e.social-worker", "Sam Social Worker", ("ics-social-worker",), "ics", AUTHORITY),

@@ -193,6 +193,27 @@ def test_kpis(page: Page, dashboard: Dashboard, gravesham_case: str) -> None:
     shot(page, "kpis")
 
 
+def test_compliance_reports_for_an_auditor(
+    page: Page, dashboard: Dashboard, gravesham_case: str
+) -> None:
+    dashboard.sign_in(page, "e2e.auditor")
+    response = page.goto("/reports")
+    assert response is not None and response.status == 200, page.inner_text("main")[:800]
+    expect(page.locator("main table").first).to_be_visible()
+    axe_check(page)
+    shot(page, "reports")
+
+
+def test_personal_details_for_a_practitioner(
+    page: Page, dashboard: Dashboard, gravesham_case: str
+) -> None:
+    dashboard.sign_in(page, COORDINATOR)
+    response = page.goto(f"/cases/{gravesham_case}/people")
+    assert response is not None and response.status == 200, page.inner_text("main")[:800]
+    axe_check(page)
+    shot(page, "personal-details")
+
+
 def test_operations_for_an_operator(page: Page, dashboard: Dashboard) -> None:
     dashboard.sign_in(page, "e2e.operator")
     response = page.goto("/ops")

@@ -66,7 +66,8 @@ def test_opening_writes_state_timer_outbox_and_audit(app_engine: Engine) -> None
         actions = session.exec(
             select(AuditEvent.action).where(AuditEvent.case_reference == reference)
         ).all()
-        assert actions == ["example.case.created", "example.open_referral"]
+        # The run's own record (flows.run_facts) comes last: it is written as the run ends.
+        assert actions == ["example.case.created", "example.open_referral", "flow_run.finished"]
         assert verify_chain(session).ok
 
 

@@ -108,6 +108,7 @@ def test_time_travel_is_refused_in_production(sqlite_database_url: str, tmp_path
         PATHWAYS_ALLOW_TIME_TRAVEL="1",
         PATHWAYS_ENVIRONMENT="production",
         PATHWAYS_SESSION_SECRET="a-real-session-secret-for-this-test-0123456789",
+        PATHWAYS_AUDIT_KEY="a-real-audit-chain-key-for-this-test-9876543210",
     )
     assert_usage_error(run_cli(env, "clock", "advance", "1h"), "never in production")
 

@@ -15,6 +15,7 @@ from infrastructure.settings import Environment, Settings, SettingsError, load_s
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "q7Vx2LmN9pR4tY8wZ3aB6cD1eF5gH0jK"
+GOOD_AUDIT_KEY = "Zp4Wq8Ls2Nd6Rf0Tb3Yh7Kc1Vm5Xg9Ja"
 PLACEHOLDER_SECRETS = [
     "changeme",
     "change-me",
@@ -32,6 +33,8 @@ def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("PATHWAYS_"):
             monkeypatch.delenv(name)
+    # Production needs an audit key too; these tests are about the other settings.
+    monkeypatch.setenv("PATHWAYS_AUDIT_KEY", GOOD_AUDIT_KEY)
 
 
 def settings(**values: object) -> Settings:
@@ -177,7 +180,13 @@ def run_cli(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "cli.main", "deadline", "review-request", "--start", "2026-12-24"],
         capture_output=True,
         text=True,
-        env={**clean, "PYTHONPATH": str(REPO_ROOT), "PATHWAYS_LOG_DIR": str(tmp_path), **env},
+        env={
+            **clean,
+            "PYTHONPATH": str(REPO_ROOT),
+            "PATHWAYS_LOG_DIR": str(tmp_path),
+            "PATHWAYS_AUDIT_KEY": GOOD_AUDIT_KEY,
+            **env,
+        },
         # Away from the repository, so no .env file there is read.
         cwd=tmp_path,
         timeout=60,
