@@ -69,6 +69,17 @@ class SectionFile:
     headings: tuple[str, ...]
 
 
+DUTY_ENDED_COLUMNS: Final = (
+    "case_id",
+    "owed_from",
+    "ended_on",
+    "reason_ended_code",
+    "reason_ended_category",
+    "category_label",
+    "category_list",
+)
+"""A prevention or a relief duty: when it was owed, when and why it ended."""
+
 SECTIONS: Final[tuple[SectionFile, ...]] = (
     SectionFile(
         "main",
@@ -101,28 +112,12 @@ SECTIONS: Final[tuple[SectionFile, ...]] = (
     SectionFile(
         "prevention",
         "04_prevention.csv",
-        (
-            "case_id",
-            "owed_from",
-            "ended_on",
-            "reason_ended_code",
-            "reason_ended_category",
-            "category_label",
-            "category_list",
-        ),
+        DUTY_ENDED_COLUMNS,
     ),
     SectionFile(
         "relief",
         "05_relief.csv",
-        (
-            "case_id",
-            "owed_from",
-            "ended_on",
-            "reason_ended_code",
-            "reason_ended_category",
-            "category_label",
-            "category_list",
-        ),
+        DUTY_ENDED_COLUMNS,
     ),
     SectionFile(
         "final_duties", "06_final_duties.csv", ("case_id", "decision", "result", "decided_on")

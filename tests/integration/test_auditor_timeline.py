@@ -39,7 +39,7 @@ from flows.dispatch import run_pathway_event
 from flows.run_history import case_run_history
 from infrastructure import clock
 from infrastructure.db import session_scope
-from models import AuditEvent, Case, CaseEvent, Notification
+from models import AuditEvent, Case, CaseEvent, CaseStep, Notification
 from pathways.refusal import Refusal
 from simulation.smtp import SmtpSink
 from tests.support.cases import acting_for, record_step, start_case
@@ -372,3 +372,21 @@ def test_an_auditor_reads_the_page_the_api_and_the_exports_and_changes_nothing(
     assert other.page.get(f"/cases/{reference}/export").status_code == 404
     assert other.api.get(f"/api/cases/{reference}/timeline").status_code == 404
     assert other.api.get(f"/api/cases/{reference}/export").status_code == 404
+
+
+def test_a_tampered_record_turns_the_timeline_red_and_names_the_row(app_engine: Engine) -> None:
+    reference = _opened().reference
+    auditor = _signed_in(app_engine, AUDITOR, "dartford")
+    with session_scope(app_engine) as session:
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        step = session.exec(select(CaseStep).where(CaseStep.case_id == case.id)).first()
+        assert step is not None
+        # A forged actor on a step the case page shows.
+        step.completed_by = "someone.else"
+        session.add(step)
+    page = auditor.page.get(f"/cases/{reference}/timeline")
+    assert page.status_code == 200, page.text
+    assert "The audit chain of this case verifies" not in page.text
+    assert f"casestep {step.id}" in page.text
+    api = auditor.api.get(f"/api/cases/{reference}/timeline").json()
+    assert api["auditor"]["audit_chain"]["ok"] is False
