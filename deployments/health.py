@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Literal
 
+from infrastructure.async_bridge import run_to_end
 from infrastructure.prefect_probe import is_healthy
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def prefect_health(
     import httpx
 
     try:
-        deployments = asyncio.run(
+        deployments = run_to_end(
             asyncio.wait_for(_read(api, names or declared_names(), budget), budget)
         )
     except (TimeoutError, OSError, httpx.HTTPError):

@@ -26,6 +26,7 @@ from application.auditor_timeline import (
     TaskRunFacts,
 )
 from infrastructure import running_system
+from infrastructure.async_bridge import run_to_end
 from infrastructure.prefect_probe import is_healthy
 from pathways.references import is_case_reference
 
@@ -217,7 +218,7 @@ def case_run_history(
     import httpx
 
     try:
-        return asyncio.run(asyncio.wait_for(_read(api, reference, budget), budget))
+        return run_to_end(asyncio.wait_for(_read(api, reference, budget), budget))
     except TimeoutError:
         return RunHistory(problem=TOO_SLOW)
     except (OSError, httpx.HTTPError):
