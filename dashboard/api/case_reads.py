@@ -183,11 +183,11 @@ def _case(case: CaseView, actions: list[ActionPublic]) -> CasePublic:
 @router.get("/cases/{ref}", response_model=CasePublic, responses=error_responses(404, 422))
 def show_case(viewer: ApiViewer, ref: CaseRef) -> CasePublic | JSONResponse:
     """The case: where it stands, its timers and records, and the moves open to you now."""
-    shown = case_commands.show_case(viewer.acting, ref)
-    if isinstance(shown, Refusal):
-        return refused(shown, case_reference=ref)
-    moves = case_commands.steps_now(viewer.acting, ref)
-    return _case(shown, [] if isinstance(moves, Refusal) else _actions(viewer, moves[2]))
+    read = case_commands.show_case_and_moves(viewer.acting, ref)
+    if isinstance(read, Refusal):
+        return refused(read, case_reference=ref)
+    shown, moves, _ = read
+    return _case(shown, _actions(viewer, moves))
 
 
 @router.get(

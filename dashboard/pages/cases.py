@@ -336,13 +336,11 @@ def _transition_form(
 def _action(
     viewer: Viewer, reference: str, transition: str
 ) -> tuple[CaseView, TransitionView] | Refusal:
-    shown = case_commands.show_case(viewer.acting, reference)
-    if isinstance(shown, Refusal):
-        return shown
-    moves = case_commands.steps_now(viewer.acting, reference)
-    if isinstance(moves, Refusal):
-        return moves
-    found = next((m for m in moves[2] if m.name == transition), None)
+    read = case_commands.show_case_and_moves(viewer.acting, reference)
+    if isinstance(read, Refusal):
+        return read
+    shown, moves, _ = read
+    found = next((m for m in moves if m.name == transition), None)
     if found is None:
         return Refusal("not_allowed_now", f"step: '{transition}' is not open on this case now")
     if not viewer.principal.roles.intersection(found.roles):
