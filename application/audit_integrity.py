@@ -5,10 +5,11 @@ it covers, checked together and the first problem named.
   head.
 - The anchors (``pathways.audit_anchors``): every (id, hash) a sweep wrote to the anchor file
   still holds, so rows *and* head rewritten before the latest anchor are caught.
-- The case records: each live case, person, event, step, decision and consent matches the
-  digest the newest audit event covering it recorded (``application.audit_coverage``); a
-  record no event covers, or a covered record that is gone, is named. Cases but no chain is a
-  wiped chain. A pending event is covered once applied or rejected.
+- The case records: each live case, person, event, step, decision and consent, timer,
+  notification (and its settled delivery), share and assignment matches the digest the newest
+  audit event covering it recorded (``application.audit_coverage``); a record no event
+  covers, or a covered record that is gone, is named. Cases but no chain is a wiped chain. A
+  pending event is covered once applied or rejected, a delivery once it settles.
 
 ``chain_status(session, ref)`` checks one case: its rows, their links to the rows either side,
 the head, the latest anchor and the case's records, without reading the whole chain.
@@ -17,30 +18,43 @@ the head, the latest anchor and the case's records, without reading the whole ch
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from application.audit_coverage import digest_of
+from application.audit_coverage import live_digests
 from application.cases import load_case
 from application.operations import operator_acting
 from application.principals import Acting
 from infrastructure import audit
 from infrastructure.audit_anchors import database_id, latest_anchor, read_anchors
+from infrastructure.audit_keys import CommitmentKeyError, keyring
 from models import (
     AuditEvent,
     AuditHead,
     Case,
+    CaseAssignment,
     CaseEvent,
+    CaseShare,
     CaseStep,
     ConsentRecord,
     Decision,
+    Notification,
     Person,
+    Timer,
 )
 from pathways.audit_anchors import Anchor, AnchorLog, check_anchors
+from pathways.audit_keys import Keyring, KeySequence
+from pathways.operational_coverage import (
+    DELIVERY,
+    IN_FLIGHT,
+    OPERATIONAL,
+    SCOPE_KEY,
+    scope_tables,
+)
 from pathways.refusal import Refusal
 
 BATCH: Final = 500
@@ -52,8 +66,13 @@ CASE_RECORDS: Final = (
     (CaseStep, col(CaseStep.case_id), col(CaseStep.id)),
     (Decision, col(Decision.case_id), col(Decision.id)),
     (ConsentRecord, col(ConsentRecord.case_id), col(ConsentRecord.id)),
+    (Timer, col(Timer.case_id), col(Timer.id)),
+    (Notification, col(Notification.case_id), col(Notification.id)),
+    (CaseShare, col(CaseShare.case_id), col(CaseShare.id)),
+    (CaseAssignment, col(CaseAssignment.case_id), col(CaseAssignment.id)),
 )
 """Every covered table but the case itself (application.audit_coverage.TABLES)."""
+
 """Cases whose records are checked together: bounded memory however large the database."""
 
 
@@ -70,8 +89,9 @@ class ChainStatus:
     anchors: int = 0
     """Anchors of this database the chain was checked against."""
     legacy_cases: int = 0
-    """Cases opened before the chain covered case records: only their records written since
-    (which carry digests) are checked."""
+    """Cases opened before the chain covered case records, or before it covered timers,
+    notifications, shares and assignments (``pathways.operational_coverage``): only their
+    records written since (which carry digests) are checked."""
 
     @property
     def bad_row(self) -> str | None:
@@ -101,6 +121,8 @@ def _snapshot(session: Session) -> None:
 
 def _label(key: str) -> str:
     table, _, record_id = key.partition(":")
+    if table == DELIVERY:
+        return f"notification {record_id} (delivery)"
     return f"{table} {record_id}"
 
 
@@ -111,7 +133,7 @@ def _case_records(session: Session, case_ids: Sequence[int]) -> dict[int, list[S
             select(case_id, model).where(case_id.in_(case_ids)).order_by(record_id)
         ).all()
         for owner, row in rows:
-            found[owner].append(row)
+            found[int(owner or 0)].append(row)  # never None: selected by case
     return found
 
 
@@ -123,6 +145,8 @@ class _Audited:
     """Cases whose opening event carried digests: every record of theirs must have one."""
     digests: dict[str, dict[str, tuple[str, int]]]
     """reference -> record key -> (its newest digest, the event that recorded it)."""
+    scoped: dict[str, frozenset[str]] = field(default_factory=dict)
+    """reference -> the operational tables its opening event says are covered since."""
 
 
 def _latest_digests(session: Session, references: Sequence[str]) -> _Audited:
@@ -137,25 +161,50 @@ def _latest_digests(session: Session, references: Sequence[str]) -> _Audited:
         if action.endswith(OPENED) and covered:
             found.opened_with_digests.add(str(reference))
         for key, digest in (covered or {}).items():
+            if key == SCOPE_KEY:
+                if action.endswith(OPENED):
+                    found.scoped[str(reference)] = scope_tables(digest)
+                continue
             found.digests.setdefault(str(reference), {})[key] = (digest, event_id or 0)
     return found
 
 
-def _check_case(
-    case: Case, records: list[SQLModel], digests: dict[str, tuple[str, int]], *, every: bool
-) -> _Found | None:
-    """``every``: each record must have a digest; else only those that have one are checked
-    (a case opened before digests: its older records were written without)."""
-    live: dict[str, SQLModel] = {}
+def _unrequired(key: str, in_flight: bool, every: bool, scope: frozenset[str]) -> bool:
+    """Whether a live record may lack a digest: one of a table covered only since after the
+    case opened, or one in flight (a submitted event, a notification not yet settled)."""
+    table = key.partition(":")[0]
+    if table in OPERATIONAL:
+        return table not in scope or in_flight
+    return not every or in_flight
+
+
+def _live(case: Case, records: list[SQLModel]) -> Iterable[tuple[str, str, bool]]:
+    """Each live record's keys and digests, and whether it is in flight: a submitted event
+    is covered once it is applied or rejected, a delivery once it settles."""
     for record in (case, *records):
-        key, digest = digest_of(record, case.pii_salt)
-        live[key] = record
+        pending = isinstance(record, CaseEvent) and record.status == "pending"
+        for key, digest in live_digests(record, case.pii_salt):
+            yield key, digest, pending or digest == IN_FLIGHT
+
+
+def _check_case(
+    case: Case,
+    records: list[SQLModel],
+    digests: dict[str, tuple[str, int]],
+    *,
+    every: bool,
+    scope: frozenset[str] = frozenset(),
+) -> _Found | None:
+    """``every``: each case record must have a digest; else only those that have one are
+    checked (a case opened before digests: its older records were written without). ``scope``:
+    the operational tables each of whose records must have one (``_unrequired``)."""
+    live: set[str] = set()
+    for key, digest, in_flight in _live(case, records):
+        live.add(key)
         recorded = digests.get(key)
         if recorded is None:
-            if not every:
+            if _unrequired(key, in_flight, every, scope):
                 continue
-            if getattr(record, "status", None) == "pending" and key.startswith("caseevent:"):
-                continue  # a submitted event is covered once it is applied or rejected
             return _Found(
                 f"{_label(key)} of case {case.reference} is covered by no audit event: "
                 "it was written behind the service's back",
@@ -192,9 +241,15 @@ def _check_cases(session: Session, cases: Sequence[Case]) -> _Coverage:
             )
             return coverage
         every = case.reference in audited.opened_with_digests
-        coverage.legacy += not every
+        scope = audited.scoped.get(case.reference, frozenset())
+        coverage.legacy += not every or scope != frozenset(OPERATIONAL)
         mine = audited.digests.get(case.reference, {})
-        coverage.found = _check_case(case, records[case.id or 0], mine, every=every)
+        try:
+            coverage.found = _check_case(
+                case, records[case.id or 0], mine, every=every, scope=scope
+            )
+        except CommitmentKeyError as missing:
+            coverage.found = _Found(f"case {case.reference}: {missing}", record=f"case {case.id}")
         if coverage.found is not None:
             return coverage
     return coverage
@@ -298,12 +353,16 @@ def _link_problem(
     before: AuditEvent | None,
     after: AuditEvent | None,
     head: AuditHead,
-    key: bytes | None,
+    ring: Keyring,
 ) -> _Found | None:
     """One row checked on its own and against its neighbours and the head."""
     event_id = event.id or 0
-    keyed_before = before is not None and before.scheme == audit.KEYED
-    problem = audit.content_problem(event, key, keyed_before)
+    signers = KeySequence(ring.current_id)
+    if before is not None:
+        # Only the step from the row before is seen here; the whole chain's check sees all.
+        signers.step(event_id - 1, audit.check_row(before, ring).signer)
+    row = audit.check_row(event, ring)
+    problem = row.problem or signers.step(event_id, row.signer)
     if problem is not None:
         return _Found(problem, event_id)
     if event_id > 1 and before is None:
@@ -323,6 +382,18 @@ def _link_problem(
             event_id,
         )
     return None
+
+
+def _newest_problem(newest: AuditEvent | None, ring: Keyring) -> str | None:
+    """Whether the chain's newest row is signed with the current key, as the service signs."""
+    if newest is None:
+        return None
+    row = audit.check_row(newest, ring)
+    if row.problem is not None:
+        return row.problem
+    signers = KeySequence(ring.current_id)
+    signers.step(newest.id or 0, row.signer)
+    return signers.newest_problem(newest.id or 0)
 
 
 def _one_case(session: Session, reference: str, log: AnchorLog, database: str) -> ChainStatus:
@@ -346,23 +417,18 @@ def _one_case(session: Session, reference: str, log: AnchorLog, database: str) -
         for row in session.exec(select(AuditEvent).where(col(AuditEvent.id).in_(chunk))).all():
             neighbours[row.id or 0] = row
     neighbours.update({event.id or 0: event for event in events})
-    key = audit.audit_key()
+    ring = keyring()
     for checked, event in enumerate(events):
         event_id = event.id or 0
         found = _link_problem(
-            event, neighbours.get(event_id - 1), neighbours.get(event_id + 1), head, key
+            event, neighbours.get(event_id - 1), neighbours.get(event_id + 1), head, ring
         )
         if found is not None:
             return _failed(checked, found, 0, 0)
     newest = session.get(AuditEvent, head.last_event_id) if head.last_event_id else None
-    if key is not None and newest is not None and newest.scheme != audit.KEYED:
-        return ChainStatus(
-            False,
-            len(events),
-            f"event {newest.id} (the newest) is not keyed although PATHWAYS_AUDIT_KEY is set: "
-            "the chain was recomputed without the key",
-            newest.id,
-        )
+    stale = _newest_problem(newest, ring)
+    if stale is not None and newest is not None:
+        return ChainStatus(False, len(events), stale, newest.id)
     found, anchored = _anchor_problem(session, log, database, only_latest=True)
     if found is not None:
         return _failed(len(events), found, anchored, 0)

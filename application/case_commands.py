@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel
 
 from application import case_views
+from application.audit_coverage import covers_records
 from application.cases import (
     Applied,
     CaseNotFoundError,
@@ -167,15 +168,15 @@ def share_case(
             )
         if authority_id in shared_with(session, case):
             return None
-        session.add(
-            CaseShare(
-                case_id=case.id or 0,
-                authority_id=authority_id,
-                reason=reason,
-                shared_by=acting.username,
-                shared_at=at,
-            )
+        share = CaseShare(
+            case_id=case.id or 0,
+            authority_id=authority_id,
+            reason=reason,
+            shared_by=acting.username,
+            shared_at=at,
         )
+        session.add(share)
+        session.flush()
         audit.record(
             session,
             actor=acting.username,
@@ -185,6 +186,7 @@ def share_case(
             after={"with": authority_id, "reason": reason},
             basis=SHARE_BASIS,
             at=at,
+            covers=covers_records(case, share),
         )
     return None
 

@@ -126,9 +126,12 @@ def _write(
     case.facts = audit.normalise(plan.facts_after(case.facts))
     case.version += 1
     session.add(case)
-    # A running timer keeps its clock; which steps close it is now the new version's.
+    # A running timer keeps its clock; which steps close it is now the new version's. Locked,
+    # so the audit event covers it as it is written, a sweep's firing committed meanwhile too.
     running = session.exec(
-        select(Timer).where(Timer.case_id == case.id, col(Timer.status) != "closed")
+        select(Timer)
+        .where(Timer.case_id == case.id, col(Timer.status) != "closed")
+        .with_for_update()
     ).all()
     for timer in running:
         timer.closed_by = list(definition.timers[timer.name].closed_by)
@@ -153,7 +156,7 @@ def _write(
         },
         basis=plan.basis,
         at=at,
-        covers=covers(case),
+        covers=covers(case, *running, *timers),
     )
 
 

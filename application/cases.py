@@ -15,11 +15,12 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from application.audit_coverage import covers
+from application.audit_coverage import covers, queued_by
 from application.principals import Acting, audit_refusal
 from application.staff_references import check_staff_references
 from application.timers import close_timers, open_timers
 from infrastructure import audit
+from infrastructure.audit_keys import commitment_key, new_case_salt
 from infrastructure.authority_config import authority_config
 from infrastructure.law_in_force import in_force
 from infrastructure.settings import get_settings
@@ -42,6 +43,8 @@ from pathways.engine.inputs import ConsentGiven, PersonDetails
 from pathways.engine.limits import InputLimits
 from pathways.engine.snapshot import CaseSnapshot, HistoryEntry
 from pathways.engine.transitions import Plan, decide
+from pathways.personal_facts import committed_facts
+from pathways.personal_fields import personal_paths, personal_values
 from pathways.principal import Actor, may_act_on
 from pathways.references import new_case_reference
 from pathways.refusal import Refusal
@@ -142,13 +145,25 @@ def input_limits(now: datetime) -> InputLimits:
 
 
 def _case_state(case: Case) -> dict[str, Any]:
+    """What an audit row says of the case either side of a step; the facts the step recorded
+    go in the ``after`` alone (``_audited_facts``), so a fact enters the chain once."""
     return {
         "state": case.state,
         "status": case.status,
         "outcome_code": case.outcome_code,
         "version": case.version,
-        "facts": dict(case.facts),
     }
+
+
+def _audited_facts(case: Case, event: CaseEvent, plan: Plan) -> dict[str, Any]:
+    """The step's facts as the chain keeps them: a copy of a personal input value is kept as
+    its commitment, since an audit row can never be anonymised."""
+    paths = personal_paths(plan.transition.input_model)
+    personal = personal_values(event.payload, paths)
+    facts, _ = committed_facts(
+        _jsonable(plan.recorded_facts), personal, case.pii_salt, commitment_key(case.pii_salt)
+    )
+    return facts
 
 
 PERSON_MARKER = "person_on_case"
@@ -316,6 +331,7 @@ def _write_new_case(
         state=definition.initial_step,
         linked_case_id=linked_case_id,
         opened_at=at,
+        pii_salt=new_case_salt(),
     )
     session.add(case)
     session.flush()
@@ -349,7 +365,7 @@ def _write_new_case(
         after={"pathway": definition.key, **audit_after},
         basis=basis,
         at=at,
-        covers=covers(case, *persons, event),
+        covers=covers(case, *persons, event, opening=True),
     )
     return case, event
 
@@ -614,7 +630,7 @@ def _apply_plan(
     consents = _record_consents(session, case, event, plan)
     decision = _record_decision(session, case, event, plan)
     overrides = authority_config().authority(case.authority_id).rule_overrides
-    close_timers(session, case, plan.timers_to_close, at)
+    closed = close_timers(session, case, plan.timers_to_close, at)
     opened = open_timers(session, definition, case, plan, at, overrides)
     route_kinds = queue_transition_notifications(session, definition, case, event, plan, opened)
     follow_ups = (
@@ -633,13 +649,16 @@ def _apply_plan(
         before=before,
         after={
             **_case_state(case),
+            "facts": _audited_facts(case, event, plan),
             "event_id": event.id,
             "timers_opened": [t.name for t in opened],
             "timers_closed": list(plan.timers_to_close),
         },
         basis=plan.transition.citation or definition.citation,
         at=at,
-        covers=covers(case, event, step, *consents, decision),
+        covers=covers(
+            case, event, step, *consents, decision, *closed, *opened, *queued_by(session, event)
+        ),
     )
     log.info("case %s: %s -> %s (event %s)", case.reference, plan.from_step, plan.to_step, event.id)
     summary = TransitionSummary(

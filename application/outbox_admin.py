@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from infrastructure import audit
 from models import Notification
+from notifications.coverage import in_flight_cover
 from notifications.delivery import retry_dead
 from pathways.notification_lifecycle import next_status
 from pathways.vocabulary import NotificationStatus, values_of
@@ -160,6 +161,7 @@ def retry_dead_letters(
             before=before,
             after={"notification": row.id, "status": next_status(DEAD, "retry"), "attempts": 0},
             basis="operator retry of a dead letter",
+            covers=None if row.case_id is None else in_flight_cover(row.id or 0),
         )
         retried.append(row.id or 0)
     return retried

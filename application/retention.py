@@ -1,8 +1,9 @@
 """Retention: a closed case past its retention date keeps its record and loses who it is about.
 
 Each personal value (a person's name and date of birth; the personal values of each event's
-input, found from its input model by ``pathways.personal_fields``; a decision's rationale; a
-consent's scope and override rationale) is replaced by its commitment under the case's
+input, found from its input model by ``pathways.personal_fields``; the case's facts that copy
+one of them, ``pathways.personal_facts``; the address a settled message went to; a decision's
+rationale; a consent's scope and override rationale) is replaced by its commitment under the case's
 ``pii_salt``. The audit chain's digests already take those values as commitments
 (``pathways.record_digests``), so the chain verifies as before. A value already replaced is
 left alone: a second run changes nothing.
@@ -25,12 +26,15 @@ from application.cases import load_case
 from application.operations import operator_acting
 from application.principals import Acting
 from infrastructure import audit, clock
+from infrastructure.audit_keys import CommitmentKeyError, commitment_key
 from infrastructure.db import get_engine, session_scope
 from infrastructure.settings import get_settings
-from models import Case, CaseEvent, ConsentRecord, Decision, Person
+from models import Case, CaseEvent, ConsentRecord, Decision, Notification, Person
 from pathways.commitments import commit, is_commitment
 from pathways.definitions import all_definitions
-from pathways.personal_fields import Path, anonymised, personal_paths
+from pathways.notification_lifecycle import FINAL_STATES
+from pathways.personal_facts import committed_facts
+from pathways.personal_fields import Path, anonymised, personal_paths, personal_values
 from pathways.principal import Actor
 from pathways.refusal import Refusal
 from pathways.retention import (
@@ -101,6 +105,11 @@ class _Changes:
         return list({id(row): row for row, _, _ in self.writes}.values())
 
 
+def _commit(value: str | None, case: Case) -> str:
+    """The value's commitment under the case's salt and the commitment key that salt names."""
+    return commit(value, case.pii_salt, commitment_key(case.pii_salt))
+
+
 def _is_removable(value: str | None) -> bool:
     return value is not None and not is_blank(value) and not is_commitment(value)
 
@@ -122,19 +131,21 @@ def _input_paths(pathway: str, transition: str) -> frozenset[Path] | None:
 def _people(session: Session, case: Case, changes: _Changes) -> None:
     for person in session.exec(select(Person).where(Person.case_id == case.id)).all():
         if _is_removable(person.full_name):
-            changes.replace(person, "full_name", commit(person.full_name, case.pii_salt))
+            changes.replace(person, "full_name", _commit(person.full_name, case))
         if person.date_of_birth is not None:
             # A date column cannot hold the commitment, so it is kept beside the cleared date.
-            kept = commit(person.date_of_birth.isoformat(), case.pii_salt)
+            kept = _commit(person.date_of_birth.isoformat(), case)
             changes.writes.append((person, "date_of_birth_commitment", kept))
             changes.replace(person, "date_of_birth", None)
 
 
-def _events(session: Session, case: Case, changes: _Changes) -> str | None:
-    """Adds each event's anonymised input; or says why the case cannot be done."""
+def _events(session: Session, case: Case, changes: _Changes) -> set[str] | str:
+    """Adds each event's anonymised input, and returns the personal values the inputs held (a
+    fact copied from one is personal too); or says why the case cannot be done."""
     events = session.exec(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
     ).all()
+    personal: set[str] = set()
     for event in events:
         paths = _input_paths(case.pathway, event.transition)
         if paths is None:
@@ -143,30 +154,58 @@ def _events(session: Session, case: Case, changes: _Changes) -> str | None:
                 "its input's personal fields are unknown: load its definition module "
                 "(PATHWAYS_DEFINITION_MODULES)"
             )
-        payload, replaced = anonymised(event.payload, paths, case.pii_salt)
+        personal |= personal_values(event.payload, paths)
+        payload, replaced = anonymised(
+            event.payload, paths, case.pii_salt, commitment_key(case.pii_salt)
+        )
         if replaced:
             changes.replace(event, "payload", payload, replaced)
-    return None
+    return personal
+
+
+def _facts(case: Case, personal: set[str], changes: _Changes) -> None:
+    """The case's facts that copy a personal input value (``pathways.personal_facts``)."""
+    facts, replaced = committed_facts(
+        case.facts, personal, case.pii_salt, commitment_key(case.pii_salt)
+    )
+    if replaced:
+        changes.replace(case, "facts", facts, replaced)
+
+
+def _addresses(session: Session, case: Case, changes: _Changes) -> None:
+    """A settled message's route: an address (a referrer's e-mail) is contact details. The
+    timeline shows the route's kind, ``recipient``, which stays; a message still to be sent
+    keeps its route, or it could never go."""
+    messages = session.exec(
+        select(Notification).where(
+            Notification.case_id == case.id, col(Notification.status).in_(FINAL_STATES)
+        )
+    ).all()
+    for message in messages:
+        if _is_removable(message.route):
+            changes.replace(message, "route", _commit(message.route, case))
 
 
 def _free_text(session: Session, case: Case, changes: _Changes) -> None:
     for decision in session.exec(select(Decision).where(Decision.case_id == case.id)).all():
         if _is_removable(decision.rationale):
-            changes.replace(decision, "rationale", commit(decision.rationale, case.pii_salt))
+            changes.replace(decision, "rationale", _commit(decision.rationale, case))
     consents = session.exec(select(ConsentRecord).where(ConsentRecord.case_id == case.id)).all()
     for consent in consents:
         for attribute in ("scope", "override_rationale"):
             value = getattr(consent, attribute)
             if _is_removable(value):
-                changes.replace(consent, attribute, commit(value, case.pii_salt))
+                changes.replace(consent, attribute, _commit(value, case))
 
 
 def _planned(session: Session, case: Case) -> _Changes | str:
     changes = _Changes()
     _people(session, case, changes)
-    problem = _events(session, case, changes)
-    if problem is not None:
-        return problem
+    personal = _events(session, case, changes)
+    if isinstance(personal, str):
+        return personal
+    _facts(case, personal, changes)
+    _addresses(session, case, changes)
     _free_text(session, case, changes)
     return changes
 
@@ -209,7 +248,10 @@ def _one_case(
     with session_scope() as session:
         case = load_case(session, reference, for_update=True)
         assert case.closed_at is not None, "only closed cases are due"
-        planned = _planned(session, case)
+        try:
+            planned = _planned(session, case)
+        except CommitmentKeyError as missing:
+            planned = str(missing)
         if isinstance(planned, str):
             return Skipped(reference, planned)
         if not planned.writes:

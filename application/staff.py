@@ -18,6 +18,7 @@ from pydantic import validate_email
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
+from application.audit_coverage import covers_records
 from application.cases import load_case
 from infrastructure import audit
 from infrastructure.authority_config import authority_config
@@ -233,5 +234,6 @@ def assign_staff(
         case_reference=case.reference,
         basis=basis,
         at=at,
+        covers=covers_records(case, assignment),
     )
     return assignment

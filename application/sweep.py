@@ -1,5 +1,6 @@
 """The timer sweep: claim due timers, fire each once, queue its alerts, all in one transaction;
-then run the events the firings created.
+then run the events the firings created. Each firing's audit event covers the timer as fired,
+the messages it queued and the timer's next occurrence (``application.audit_coverage``).
 
 Rows are claimed through the (status, next_fire_at) index, so the cost follows the number of
 due timers, not all open ones. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets two sweepers run
@@ -14,12 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, update
+from sqlalchemy import Engine, bindparam, update
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
@@ -31,7 +32,8 @@ from infrastructure import audit
 from infrastructure.audit_anchors import anchor_head
 from infrastructure.authority_config import office_hours_for, rule_overrides_for
 from infrastructure.db import session_scope
-from models import Case, CaseEvent, Notification, Timer
+from models import Case, CaseEvent, Timer
+from notifications.coverage import insert_outbox, queued_covers
 from notifications.messages import message_rows
 from notifications.recipients import RouteResolver
 from pathways.audit_anchors import Anchor
@@ -40,6 +42,7 @@ from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.engine.timers import Firing, TimerState, fire
 from pathways.escalation import chain_levels
 from pathways.office_hours import OfficeHours, is_out_of_hours
+from pathways.operational_coverage import operational_digest
 
 log = logging.getLogger(__name__)
 FIREABLE = ("open", "warned", "breached")
@@ -90,6 +93,15 @@ def _claim(session: Session, now: datetime, limit: int) -> Sequence[Row[Any]]:
         Timer.recurring,
         Timer.occurrence,
         Timer.owner_team,
+        # The rest of what a timer's digest reads (pathways.record_digests), so the firing's
+        # audit event can cover the row as the UPDATE leaves it.
+        Timer.rule_id,
+        Timer.citation,
+        Timer.closed_by,
+        Timer.started_at,
+        Timer.closed_at,
+        Timer.created_at,
+        Case.pii_salt,
         Case.reference,
         Case.pathway,
         Case.definition_version,
@@ -143,6 +155,7 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
         updates: list[dict[str, Any]] = []
         notifications: list[dict[str, Any]] = []
         entries: list[audit.AuditEntry] = []
+        covered: list[_Covered] = []
         next_occurrences: list[Timer] = []
         system_events: list[tuple[str, str, CaseEvent]] = []
         # A batch holds thousands of timers on a handful of (authority, chain) pairs.
@@ -216,6 +229,8 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                 key_prefix=f"timer:{row.id}:{firing.kind}:{firing.escalation_level}",
                 now=now,
             )
+            queued = slice(len(notifications), len(notifications) + len(messages))
+            covered.append(_Covered(_timer_digest(row, firing), queued, row.pii_salt))
             notifications.extend(messages)
             entries.append(
                 audit.AuditEntry(
@@ -258,16 +273,48 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                 )
             if firing.kind == "breach" and row.recurring:
                 in_force = overrides[row.authority_id]
-                next_occurrences.append(
-                    new_timer(row.case_id, spec, row.due_at, now, in_force, row.occurrence + 1)
+                covered[-1].next_timer = new_timer(
+                    row.case_id, spec, row.due_at, now, in_force, row.occurrence + 1
                 )
-        _write(session, updates, notifications, next_occurrences)
+                next_occurrences.append(covered[-1].next_timer)
+        queued_ids = _write(session, updates, notifications, next_occurrences)
         session.add_all(event for _, _, event in system_events)
         session.flush()
-        audit.record_many(session, entries)
+        audit.record_many(
+            session,
+            [
+                replace(entry, covers=cover.digests(notifications, queued_ids))
+                for entry, cover in zip(entries, covered, strict=True)
+            ],
+        )
         result.notifications = len(notifications)
         result.follow_ups = [(p, ref, event.id or 0) for p, ref, event in system_events]
     return result
+
+
+@dataclass
+class _Covered:
+    """What one firing's audit event covers: the timer as fired, the messages it queued (a
+    slice of the batch's outbox rows) and the timer's next occurrence, if it recurs."""
+
+    timer: tuple[str, str]
+    queued: slice
+    salt: str
+    """The case's ``pii_salt``: a message's route enters as its commitment."""
+    next_timer: Timer | None = None
+
+    def digests(self, rows: list[dict[str, Any]], ids: list[int]) -> dict[str, str]:
+        found = dict([self.timer])
+        found.update(queued_covers(rows[self.queued], ids[self.queued], self.salt))
+        if self.next_timer is not None:
+            found.update([operational_digest("timer", self.next_timer.model_dump())])
+        return found
+
+
+def _timer_digest(row: Row[Any], firing: Firing) -> tuple[str, str]:
+    """The claimed row as the batch's UPDATE leaves it; ``next_fire_at`` is not covered."""
+    fired = {**row._mapping, "status": firing.status, "escalation_level": firing.escalation_level}
+    return operational_digest("timer", fired)
 
 
 def _write(
@@ -275,7 +322,8 @@ def _write(
     updates: list[dict[str, Any]],
     notifications: list[dict[str, Any]],
     next_occurrences: list[Timer],
-) -> None:
+) -> list[int]:
+    """Writes the batch; returns the ids of the outbox rows, in their order."""
     if updates:
         timers = Timer.metadata.tables["timer"]
         session.connection().execute(
@@ -288,13 +336,11 @@ def _write(
             ),
             updates,
         )
-    if notifications:
-        # Core, not the ORM's bulk path: thousands of rows, no objects needed back.
-        session.connection().execute(
-            insert(Notification.metadata.tables["notification"]), notifications
-        )
+    # Core, not the ORM's bulk path: thousands of rows, only their ids needed back.
+    queued_ids = insert_outbox(session, notifications)
     session.add_all(next_occurrences)
     session.flush()
+    return queued_ids
 
 
 RunEvent = Callable[[str, str, int], object]

@@ -112,11 +112,14 @@ def open_timers(
     return opened
 
 
-def close_timers(session: Session, case: Case, names: tuple[str, ...], at: datetime) -> None:
-    """A timer closes when the step it guards is done; a closed timer never fires again."""
+def close_timers(session: Session, case: Case, names: tuple[str, ...], at: datetime) -> list[Timer]:
+    """A timer closes when the step it guards is done; a closed timer never fires again.
+
+    Returns the timers closed, as the UPDATE left them (a sweep's firing committed meanwhile
+    included), for the transition's audit event to cover."""
     if not names:
-        return
-    session.execute(
+        return []
+    closed = session.scalars(
         update(Timer)
         .where(
             col(Timer.case_id) == case.id,
@@ -124,4 +127,7 @@ def close_timers(session: Session, case: Case, names: tuple[str, ...], at: datet
             col(Timer.status) != "closed",
         )
         .values(status="closed", closed_at=at, next_fire_at=None)
+        .returning(Timer),
+        execution_options={"populate_existing": True},
     )
+    return list(closed.all())

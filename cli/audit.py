@@ -1,9 +1,11 @@
-"""``pathways audit``: check the audit trail (``verify``) and read it (``log``).
+"""``pathways audit``: check the audit trail (``verify``), read it (``log``) and see which
+keys sign it (``keys``).
 
 ``verify`` checks the hash chain, the anchors each sweep wrote outside the database and the
 case records the chain covers; exit 0 when all hold, 1 naming the first bad row and what is
 wrong with it. ``log`` prints the events, oldest first, as a table that fits 80 columns or as
-JSON. Audit rows name staff and rules, never the people a case is about.
+JSON. Audit rows name staff and rules, never the people a case is about. ``keys`` prints key
+ids (public fingerprints), never a key.
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ from rich.table import Table
 from rich.text import Text
 
 from application.audit_integrity import ChainStatus, chain_status
+from application.audit_key_usage import KeyUsage, key_usage, record_key_in_use
 from application.audit_trail import AuditLog, AuditLogError, audit_log
 from application.case_commands import act_as
 from application.cases import CaseNotFoundError
 from application.principals import Acting
-from cli.common import FAILURE, console, fail, migrated_engine
+from cli.common import CLI_ROLE, FAILURE, cli_actor, console, fail, migrated_engine
+from infrastructure.audit import AuditKeyMissingError
 from infrastructure.audit_anchors import database_id, read_anchors
+from infrastructure.audit_keys import not_configured
 from infrastructure.db import get_engine, migrate, session_scope
 from infrastructure.settings import get_settings
 from pathways.audit_anchors import AnchorLog
+from pathways.principal import Actor
 from pathways.references import is_case_reference
 from pathways.refusal import Refusal
 
@@ -65,7 +71,10 @@ def _said(status: ChainStatus, reference: str | None) -> str:
     held = "anchor holds" if status.anchors == 1 else "anchors hold"
     notes = f"; {status.anchors} {held}" if status.anchors else ""
     if status.legacy_cases:
-        notes += f"; {status.legacy_cases} cases predate record digests"
+        notes += (
+            f"; {status.legacy_cases} cases opened before the chain covered all their "
+            "records: only the records written since are checked"
+        )
     return f"{scope}{status.checked} events verified{notes}"
 
 
@@ -234,6 +243,70 @@ def log(
     out.print(_table(found, one_case=reference is not None, wide=wide))
     if found.more:
         out.print(f"Only the first {limit} events are shown: narrow --from/--to or raise --limit.")
+
+
+def _key_lines(usage: KeyUsage) -> list[str]:
+    lines = [
+        f"{use.status:<8} {use.key_id}  signed {use.rows} audit rows; keys the commitments "
+        f"of {use.cases} cases"
+        for use in usage.keys
+        if use.status != "not configured"
+    ]
+    if not lines:
+        lines.append("no audit key configured (PATHWAYS_AUDIT_KEY): new rows are plain SHA-256")
+    lines.append(
+        f"plain SHA-256: {usage.plain_rows} audit rows; the commitments of "
+        f"{usage.plain_cases} cases"
+    )
+    if usage.unnamed_rows:
+        lines.append(
+            f"hmac-sha256 without a key id (written before rows named their key; verify tries "
+            f"each configured key): {usage.unnamed_rows} audit rows"
+        )
+    for scheme, count in sorted(usage.other_rows.items()):
+        lines.append(f"unknown scheme '{scheme}': {count} audit rows (verify names them)")
+    return lines
+
+
+@audit_app.command("keys")
+def keys(
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="First write one audit row under the current key: after a rotation, so "
+            "verify holds before the service has written anything.",
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """The audit key ids (current, retired; never a key), how many audit rows each signed and
+    how many cases' commitments each keys. Exit 1 when the trail uses a key that is not
+    configured."""
+    engine = migrated_engine()
+    recorded = None
+    if record:
+        try:
+            with session_scope(engine) as session:
+                recorded = record_key_in_use(session, Actor(cli_actor(), CLI_ROLE))
+        except AuditKeyMissingError as missing:
+            fail(f"--record: {missing}", FAILURE)
+    with session_scope(engine) as session:
+        usage = key_usage(session)
+    if as_json:
+        typer.echo(json.dumps({**asdict(usage), "recorded_event": recorded}))
+    else:
+        if recorded is not None:
+            typer.echo(f"recorded audit event {recorded} under the current key")
+        for line in _key_lines(usage):
+            typer.echo(line)
+        for use in usage.missing:
+            typer.echo(
+                f"warning: {use.rows} audit rows and the commitments of {use.cases} cases are "
+                f"keyed with {not_configured(use.key_id)}",
+                err=True,
+            )
+    raise typer.Exit(1 if usage.missing else 0)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,10 +4,14 @@ Each event's hash covers its own id, content and the previous event's hash, so a
 deleted or reordered row breaks the chain from that row on. ``AuditHead`` holds the last id and
 hash, so deleting the newest rows is caught too.
 
-With ``PATHWAYS_AUDIT_KEY`` set, each hash is an HMAC-SHA256 under that key (``scheme``
-``hmac-sha256``), so a forger who rewrites the whole chain needs the key as well as the
-database. Rows written before the key was set keep plain SHA-256; a chain may change from plain
-to keyed once, never back.
+With ``PATHWAYS_AUDIT_KEY`` set, each hash is an HMAC-SHA256 under that key, and the row's
+``scheme`` names the key's public id (``hmac-sha256:<key id>``, ``pathways.audit_keys``), so a
+forger who rewrites the whole chain needs the key as well as the database. Rows written before
+the key was set keep plain SHA-256; rows written before key ids (``hmac-sha256``) verify
+against whichever configured key matches. The key may be rotated: the old one moves to
+``PATHWAYS_AUDIT_RETIRED_KEYS`` and only verifies. A chain goes plain -> key 1 -> key 2 ...,
+never back (``KeySequence``), and a writer whose key is older than the chain's newest row
+refuses to append rather than leave such a step back in the chain for good.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from infrastructure.settings import get_settings
+from infrastructure.audit_keys import keyring, not_configured
 from models.audit import AuditEvent, AuditHead
+from pathways.audit_keys import Keyring, KeySequence, is_key_id
 
 GENESIS_HASH = "0" * 64
 PLAIN = "sha256"
@@ -70,10 +75,24 @@ class AuditKeyMissingError(RuntimeError):
     """A keyed row cannot be written or checked without ``PATHWAYS_AUDIT_KEY``."""
 
 
+class AuditKeyRotatedError(AuditKeyMissingError):
+    """The chain's newest row is signed with a key this process does not have: the key was
+    rotated and this process still runs with the old one."""
+
+
 def audit_key() -> bytes | None:
     """The configured chain key (outside the database), or None for a plain chain."""
-    key = get_settings().audit_key
-    return key.get_secret_value().encode("utf-8") if key is not None else None
+    return keyring().current
+
+
+def keyed_scheme(kid: str) -> str:
+    return f"{KEYED}:{kid}"
+
+
+def scheme_key_id(scheme: str) -> str | None:
+    """The key id a row's scheme names (None for plain rows and rows from before key ids)."""
+    prefix, _, kid = scheme.partition(":")
+    return kid if prefix == KEYED and is_key_id(kid) else None
 
 
 def _material(row: Mapping[str, Any]) -> bytes:
@@ -151,8 +170,10 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[dict[st
         return []
     head = lock_head(session)
     last_id, last_hash = head.last_event_id, head.last_hash
-    key = audit_key()
-    scheme = PLAIN if key is None else KEYED
+    ring = keyring()
+    _refuse_an_older_key(session, last_id, ring)
+    key, kid = ring.current, ring.current_id
+    scheme = PLAIN if kid is None else keyed_scheme(kid)
     rows = []
     for entry in entries:
         last_id += 1
@@ -177,6 +198,24 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[dict[st
     session.add(head)
     session.flush()
     return rows
+
+
+def _refuse_an_older_key(session: Session, last_id: int, ring: Keyring) -> None:
+    """A process still configured with a key the chain has moved on from (a rotation it has not
+    been restarted for) would write a step back that ``verify`` reports for ever after: it
+    fails its write instead, which the restart then cures."""
+    if last_id == 0 or ring.current is None:
+        # Without a key nothing is signed (production refuses to start so); and the migration
+        # tests write to schemas from before ``scheme`` existed.
+        return
+    newest = session.exec(select(AuditEvent.scheme).where(AuditEvent.id == last_id)).first()
+    kid = None if newest is None else scheme_key_id(newest)
+    if kid is not None and ring.key(kid) is None:
+        raise AuditKeyRotatedError(
+            f"the newest audit row is signed with key {kid}, which this process does not have: "
+            "the audit key was rotated; restart this process with the new PATHWAYS_AUDIT_KEY "
+            "(and the old one in PATHWAYS_AUDIT_RETIRED_KEYS)"
+        )
 
 
 def record(
@@ -210,24 +249,14 @@ def _events_in_order(session: Session) -> Iterator[AuditEvent]:
     yield from session.exec(statement)
 
 
-def content_problem(event: AuditEvent, key: bytes | None, keyed_before: bool) -> str | None:
-    """What is wrong with one row's hash, by its scheme, naming a recomputed chain as such."""
-    if event.scheme == PLAIN:
-        if keyed_before:
-            return (
-                f"event {event.id} is not keyed after keyed events: the chain from it on was "
-                "recomputed without the key"
-            )
-        return None if event_hash(event) == event.hash else "content does not match its hash"
-    if event.scheme != KEYED:
-        return f"event {event.id} names an unknown hash scheme '{event.scheme}'"
-    if key is None:
-        return (
-            f"event {event.id} is keyed (HMAC-SHA256) but PATHWAYS_AUDIT_KEY is not set: "
-            "it cannot be checked"
-        )
-    if event_hash(event, key) == event.hash:
-        return None
+@dataclass(frozen=True)
+class RowCheck:
+    problem: str | None
+    signer: str | None
+    """The id of the key that signed the row; None for a plain row (or one that failed)."""
+
+
+def _keyed_problem(event: AuditEvent) -> str:
     plain = row_hash({**{n: getattr(event, n) for n in EVENT_FIELDS}, "scheme": PLAIN})
     if plain == event.hash:
         return (
@@ -237,14 +266,42 @@ def content_problem(event: AuditEvent, key: bytes | None, keyed_before: bool) ->
     return "content does not match its hash"
 
 
+def check_row(event: AuditEvent, ring: Keyring) -> RowCheck:
+    """One row's hash checked by its scheme, and which key signed it. The order of signers
+    along the chain is ``KeySequence``'s to judge."""
+    if event.scheme == PLAIN:
+        intact = event_hash(event) == event.hash
+        return RowCheck(None if intact else "content does not match its hash", None)
+    if event.scheme == KEYED:
+        # Written before rows named their key: whichever configured key matches signed it.
+        if not ring:
+            return RowCheck(
+                f"event {event.id} is keyed (HMAC-SHA256) but PATHWAYS_AUDIT_KEY is not set: "
+                "it cannot be checked",
+                None,
+            )
+        for candidate in ring.ids:
+            if event_hash(event, ring.key(candidate)) == event.hash:
+                return RowCheck(None, candidate)
+        return RowCheck(_keyed_problem(event), None)
+    kid = scheme_key_id(event.scheme)
+    if kid is None:
+        return RowCheck(f"event {event.id} names an unknown hash scheme '{event.scheme}'", None)
+    key = ring.key(kid)
+    if key is None:
+        return RowCheck(f"event {event.id} is keyed with {not_configured(kid)}", None)
+    if event_hash(event, key) == event.hash:
+        return RowCheck(None, kid)
+    return RowCheck(_keyed_problem(event), None)
+
+
 def verify_chain(session: Session) -> ChainReport:
-    key = audit_key()
+    ring = keyring()
+    signers = KeySequence(ring.current_id)
     expected_prev = GENESIS_HASH
     expected_id = 1
     checked = 0
     previous: AuditEvent | None = None
-    keyed_before = False
-    unkeyed_since: int | None = None
     for event in _events_in_order(session):
         if event.id != expected_id:
             # A gap names the first missing id, as a cut-off tail does; an extra id names itself.
@@ -256,13 +313,11 @@ def verify_chain(session: Session) -> ChainReport:
                 f"expected event {expected_id} next, found {event.id}",
             )
         if event.prev_hash != expected_prev:
-            return _broken_link(session, event, previous, checked)
-        problem = content_problem(event, key, keyed_before)
+            return _broken_link(session, event, previous, checked, ring)
+        row = check_row(event, ring)
+        problem = row.problem or signers.step(event.id or 0, row.signer)
         if problem is not None:
             return ChainReport(False, checked, event.id, problem)
-        keyed_before = event.scheme == KEYED
-        if not keyed_before and unkeyed_since is None:
-            unkeyed_since = event.id
         expected_prev = event.hash
         expected_id += 1
         checked += 1
@@ -283,22 +338,16 @@ def verify_chain(session: Session) -> ChainReport:
             first_bad,
             f"chain ends at event {checked} but the head records event {head.last_event_id}",
         )
-    if key is not None and previous is not None and not keyed_before and unkeyed_since:
-        # The service writes every row keyed once the key is set: an unkeyed newest row is a
-        # chain recomputed without the key (or a key set since the last write).
-        return ChainReport(
-            False,
-            unkeyed_since - 1,
-            unkeyed_since,
-            f"events {unkeyed_since} to {checked} are not keyed although PATHWAYS_AUDIT_KEY "
-            "is set: the chain was recomputed without the key, or nothing was written since "
-            "the key was set",
-        )
+    stale = signers.newest_problem(checked)
+    if stale is not None and signers.run_start is not None:
+        # The service signs every row with the current key: older signers at the end are a
+        # chain recomputed without it (or a key set or rotated since the last write).
+        return ChainReport(False, signers.run_start - 1, signers.run_start, stale)
     return ChainReport(True, checked)
 
 
 def _broken_link(
-    session: Session, event: AuditEvent, previous: AuditEvent | None, checked: int
+    session: Session, event: AuditEvent, previous: AuditEvent | None, checked: int, ring: Keyring
 ) -> ChainReport:
     """Names the row a broken link points at: this row, unless the evidence clears it.
 
@@ -316,7 +365,7 @@ def _broken_link(
                 event_id - 1,
                 f"event {event_id - 1} was inserted: event {event_id} names the same predecessor",
             )
-        if event_hash(event) == event.hash and _linked_from_next(session, event):
+        if check_row(event, ring).problem is None and _linked_from_next(session, event):
             return ChainReport(
                 False,
                 checked - 1,

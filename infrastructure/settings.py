@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         description="keys the audit chain (HMAC-SHA256), so rewriting it needs this key, kept "
         "outside the database; required in production; never printed",
     )
+    audit_retired_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        default=(),
+        description="comma-separated former audit keys, kept only to verify the rows and the "
+        "cases' commitments made under them (README: Rotating the audit key); never printed",
+    )
     audit_anchor_file: Path = Field(
         default=VAR_DIR / "audit-anchors.jsonl",
         description="append-only file where each sweep records the audit chain's head, out of "
@@ -172,6 +177,13 @@ class Settings(BaseSettings):
     @classmethod
     def _split_module_list(cls, value: object) -> object:
         # An environment variable is one string; a comma list reads better there than JSON.
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("audit_retired_keys", mode="before")
+    @classmethod
+    def _split_key_list(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value

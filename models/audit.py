@@ -26,8 +26,9 @@ class AuditEvent(SQLModel, table=True):
     scheme: str = Field(
         default="sha256",
         # The database's default only: an insert that leaves it out does not name the column.
-        sa_column=Column(AutoString(16), nullable=False, server_default="sha256"),
-        description="how the hash was made: sha256, or hmac-sha256 with PATHWAYS_AUDIT_KEY",
+        sa_column=Column(AutoString(40), nullable=False, server_default="sha256"),
+        description="how the hash was made: sha256, or hmac-sha256:<key id> under the audit "
+        "key with that id (hmac-sha256 alone: written before rows named their key)",
     )
     covers: dict[str, str] | None = Field(
         default=None,

@@ -10,7 +10,9 @@ Failures are classified where they happen. A route that does not resolve, a temp
 missing or does not render and a context the template cannot take are permanent at once; a
 relay that refuses the message or cannot be reached is temporary, retried on the configured
 schedule (``PATHWAYS_RETRY_SCHEDULE``, hours in all) before the row is a permanent failure.
-A permanent failure queues one alert to operations (``notifications.dead_letters``).
+A permanent failure queues one alert to operations (``notifications.dead_letters``). A settled
+outcome of a case's notification (sent, or a permanent failure) is audited, and covered by the
+chain, in the transaction that settles it (``notifications.coverage``).
 
 Each message carries its idempotency key in an ``X-Pathways-Key`` header, so a receiver can
 drop the rare duplicate that a crash (or a lost lease) between "sent" and "settled" can cause.
@@ -28,13 +30,15 @@ from urllib.parse import quote
 import apprise
 from jinja2 import TemplateNotFound
 from pydantic import ValidationError
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from infrastructure import audit
 from infrastructure.db import session_scope
 from infrastructure.settings import get_settings
-from models import Notification
+from models import Case, Notification
 from notifications.context import NotificationContext
+from notifications.coverage import insert_outbox, queued_covers, settled_entry
 from notifications.dead_letters import dead_letter_alert_rows
 from notifications.redaction import redact_urls_in
 from notifications.relay_errors import captured_apprise_log, classify
@@ -188,14 +192,21 @@ def _settle(
                 row.attempts,
             )
             return False
+        alerts: dict[str, str] = {}
         if dead_letter is not None:
             kind, when = dead_letter
             alert_rows = dead_letter_alert_rows(session, row, kind, when)
             if alert_rows:
-                session.execute(insert(Notification), alert_rows)
+                ids = insert_outbox(session, alert_rows)
+                case = session.get(Case, row.case_id) if row.case_id is not None else None
+                alerts = {} if case is None else queued_covers(alert_rows, ids, case.pii_salt)
                 session.execute(
                     update(Notification).where(this_row).values(dead_letter_alerted_at=when)
                 )
+        # A settled outcome is audited with it; a batch settles row by row, so one event each.
+        settled = settled_entry(row, values, alerts)
+        if settled is not None:
+            audit.record_many(session, [settled])
         return True
 
 

@@ -69,17 +69,36 @@ def personal_paths(model: type[BaseModel] | None) -> frozenset[Path]:
 
 
 def anonymised(
-    payload: dict[str, Any], paths: frozenset[Path], salt: str
+    payload: dict[str, Any],
+    paths: frozenset[Path],
+    salt: str,
+    commitment_key: bytes | None = None,
 ) -> tuple[dict[str, Any], int]:
-    """A copy of ``payload`` with the string at each path replaced by its commitment, and how
-    many were replaced. Blank strings, missing values and commitments are left as they are,
-    so a second pass replaces nothing."""
+    """A copy of ``payload`` with the string at each path replaced by its commitment (under
+    ``commitment_key``, the key ``salt`` names), and how many were replaced. Blank strings,
+    missing values and commitments are left as they are, so a second pass replaces nothing."""
     copied = copy.deepcopy(payload)
-    replaced = sum(_replace(copied, path, salt) for path in paths)
+    replaced = sum(_replace(copied, path, salt, commitment_key) for path in paths)
     return copied, replaced
 
 
-def _replace(container: Any, path: Path, salt: str) -> int:
+def personal_values(payload: dict[str, Any], paths: frozenset[Path]) -> frozenset[str]:
+    """The personal strings a stored input holds (not blank, not yet replaced): what a fact
+    copied from that input must not keep (``pathways.personal_facts``)."""
+    return frozenset(
+        value
+        for path in paths
+        for container, key in _slots(payload, path)
+        if _is_removable(value := container[key])
+    )
+
+
+def _is_removable(value: Any) -> bool:
+    return isinstance(value, str) and not is_blank(value) and not is_commitment(value)
+
+
+def _slots(container: Any, path: Path) -> Iterator[tuple[Any, Any]]:
+    """(container, key) of each value at ``path``."""
     head, rest = path[0], path[1:]
     items: list[tuple[Any, Any]]
     if head == ANY_ITEM:
@@ -88,11 +107,17 @@ def _replace(container: Any, path: Path, salt: str) -> int:
         items = (
             [(head, container[head])] if isinstance(container, dict) and head in container else []
         )
-    replaced = 0
     for key, value in items:
         if rest:
-            replaced += _replace(value, rest, salt)
-        elif isinstance(value, str) and not is_blank(value) and not is_commitment(value):
-            container[key] = commit(value, salt)
+            yield from _slots(value, rest)
+        else:
+            yield container, key
+
+
+def _replace(container: Any, path: Path, salt: str, commitment_key: bytes | None) -> int:
+    replaced = 0
+    for slot, key in list(_slots(container, path)):
+        if _is_removable(slot[key]):
+            slot[key] = commit(slot[key], salt, commitment_key)
             replaced += 1
     return replaced

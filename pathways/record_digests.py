@@ -1,5 +1,6 @@
 """Digests of the case records the audit chain covers: a case, its people, events, steps,
-decisions and consents.
+decisions and consents, and its timers, notifications (and their delivery), shares and staff
+assignments.
 
 An audit event carries the digest of each record it wrote, and ``verify`` recomputes them from
 the live rows, so an edit behind the service's back (say, a step's ``completed_by``) is caught
@@ -108,6 +109,54 @@ COVERED: Final[dict[str, CoveredTable]] = {
         ),
         ("scope", "override_rationale"),
     ),
+    # Operational records (pathways.operational_coverage says since when each case must have
+    # them covered). ``next_fire_at`` is left out: it is the sweep's own schedule, not shown,
+    # and the sweep moves it without an audit event when a timer has nothing left to fire.
+    "timer": CoveredTable(
+        (
+            "id",
+            "case_id",
+            "name",
+            "rule_id",
+            "citation",
+            "closed_by",
+            "owner_team",
+            "started_at",
+            "warn_at",
+            "due_at",
+            "status",
+            "escalation_level",
+            "escalation_chain",
+            "recurring",
+            "occurrence",
+            "closed_at",
+            "created_at",
+        )
+    ),
+    # What a notification says and to whom, fixed when it is queued. Its route may be an
+    # address (a referrer's e-mail), which retention replaces: it enters as its commitment.
+    "notification": CoveredTable(
+        (
+            "id",
+            "idempotency_key",
+            "case_id",
+            "case_reference",
+            "event_type",
+            "context",
+            "recipient",
+            "created_at",
+        ),
+        ("route",),
+    ),
+    # A notification's settled outcome (sent, or dead-lettered), under the key ``delivery:<id>``;
+    # the sender's in-flight moves (claim, lease, temporary failure) are not covered.
+    "delivery": CoveredTable(
+        ("id", "status", "attempts", "delivered_at", "failed_at", "last_error_kind")
+    ),
+    "caseshare": CoveredTable(
+        ("id", "case_id", "authority_id", "reason", "shared_by", "shared_at")
+    ),
+    "caseassignment": CoveredTable(("id", "case_id", "staff_id", "case_role")),
 }
 DATE_OF_BIRTH: Final = "date_of_birth"
 DATE_OF_BIRTH_COMMITMENT: Final = "date_of_birth_commitment"
@@ -133,37 +182,41 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _committed_leaves(value: Any, salt: str) -> Any:
+def _committed_leaves(value: Any, salt: str, key: bytes | None) -> Any:
     if isinstance(value, str):
-        return committed(value, salt)
+        return committed(value, salt, key)
     if isinstance(value, list | tuple):
-        return [_committed_leaves(item, salt) for item in value]
+        return [_committed_leaves(item, salt, key) for item in value]
     if isinstance(value, dict):
-        return {key: _committed_leaves(item, salt) for key, item in value.items()}
+        return {name: _committed_leaves(item, salt, key) for name, item in value.items()}
     return value
 
 
-def _date_of_birth(values: Mapping[str, Any], salt: str) -> str:
+def _date_of_birth(values: Mapping[str, Any], salt: str, key: bytes | None) -> str:
     """A date of birth's commitment, whether the date is still there or retention cleared it."""
     kept = values.get(DATE_OF_BIRTH_COMMITMENT)
     if kept is not None:
         return str(kept)
     born = values.get(DATE_OF_BIRTH)
-    return committed(born.isoformat() if isinstance(born, date) else born, salt)
+    return committed(born.isoformat() if isinstance(born, date) else born, salt, key)
 
 
-def record_digest(table: str, values: Mapping[str, Any], salt: str) -> str:
+def record_digest(
+    table: str, values: Mapping[str, Any], salt: str, key: bytes | None = None
+) -> str:
     """``sha256:<hex>`` over one record's covered fields, personal ones as commitments.
 
     ``values`` is the row as a mapping (an ORM object's attributes will do); ``salt`` is its
-    case's ``pii_salt``.
+    case's ``pii_salt``, and ``key`` the commitment key that salt names (None for a plain one).
     """
     spec = COVERED[table]
     material: dict[str, Any] = {"table": table}
     material.update({name: _plain(values[name]) for name in spec.fields})
-    material.update({name: committed(values[name], salt) for name in spec.personal})
-    material.update({name: _committed_leaves(values[name], salt) for name in spec.personal_json})
+    material.update({name: committed(values[name], salt, key) for name in spec.personal})
+    material.update(
+        {name: _committed_leaves(values[name], salt, key) for name in spec.personal_json}
+    )
     if table == "person":
-        material[DATE_OF_BIRTH] = _date_of_birth(values, salt)
+        material[DATE_OF_BIRTH] = _date_of_birth(values, salt, key)
     encoded = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()

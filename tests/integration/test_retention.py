@@ -36,6 +36,7 @@ from infrastructure import audit
 from infrastructure.caches import reset_caches
 from infrastructure.db import session_scope
 from models import AuditEvent, Case, CaseEvent, Person
+from notifications.delivery import deliver_due
 from pathways.commitments import commit
 from pathways.principal import Actor
 from pathways.refusal import Refusal
@@ -97,6 +98,10 @@ def walk_to_closure(person: dict[str, str], at: datetime) -> str:
                     "given": True,
                     "scope": f"school of {person['name']}",
                 },
+                # Copied into the case's facts: as personal there as in the input.
+                referrer_email=f"{person['name'].split()[1].lower()}@example.org",
+                known_to_ics=True,
+                ics_case_reference=f"ICS-{person['name'].split()[0].upper()}",
             ),
             runner=apply_now,
             now=at,
@@ -172,6 +177,9 @@ def test_retention_anonymises_expired_cases_only_and_the_chain_still_verifies(
 ) -> None:
     expired = walk_to_closure(EXPIRED, OLD)
     kept = walk_to_closure(KEPT, RECENT)
+    # Sent long ago: a message to the referrer holds their address.
+    delivered = deliver_due(engine, RUN_AT)
+    assert delivered.sent >= 4 and not delivered.dead, delivered
     # What the operations page would call: for operators only.
     operator = acting_for("ops.kent", "operator", "dartford")
     on_page = retention_for_operator(operator, dry_run=True)
@@ -183,7 +191,10 @@ def test_retention_anonymises_expired_cases_only_and_the_chain_still_verifies(
     before = tables(engine)
     # The scan reads real data: the canaries are in the people, inputs, decisions and consents.
     for person in (EXPIRED, KEPT):
-        assert {"person", "caseevent", "decision", "consentrecord"} <= set(found_in(before, person))
+        holding = set(found_in(before, person))
+        assert {"case", "person", "caseevent", "decision", "consentrecord"} <= holding
+        # The chain can never be anonymised, so it never held them: facts enter as commitments.
+        assert "auditevent" not in holding
     intact(engine)
 
     dry = run_retention(OPERATOR, dry_run=True, now=RUN_AT)
@@ -222,7 +233,9 @@ def test_retention_anonymises_expired_cases_only_and_the_chain_still_verifies(
         "person.full_name": 2,
         "person.date_of_birth": 2,
         # record_enquiry: both consents' purposes and the young person's scope; two rationales
-        "caseevent.payload": 5,
+        "caseevent.payload": 7,
+        "case.facts": 2,
+        "notification.route": 5,
         "decision.rationale": 2,
         "consentrecord.scope": 2,
     }
