@@ -1,4 +1,5 @@
-"""The one view of who a case is about: the names and dates of birth of its people.
+"""The one view of who a case is about: the names, dates of birth and contact details of its
+people.
 
 Every other view names people by relationship only. This one is for the staff who work the
 case, and every time it is shown the read is audited (``application.read_log``). The auditor
@@ -16,12 +17,13 @@ from typing import Final
 from sqlmodel import Session, col, select
 
 from application.cases import CaseNotFoundError, check_access, load_case
+from application.people_in_inputs import described, recorded_with
 from application.principals import Acting, audit_refusal
 from application.read_log import ReadView, record_read
 from application.retention import retention_policy
 from infrastructure import clock
 from infrastructure.db import get_engine, session_scope
-from models import Person
+from models import Case, Person
 from pathways.commitments import is_commitment
 from pathways.refusal import Refusal
 from pathways.retention import RetentionPolicy, retention_date
@@ -45,6 +47,12 @@ class PersonShown:
     """None once retention has replaced it by its commitment."""
     date_of_birth: date | None
     anonymised: bool
+    contact_details: str | None = None
+    """None when not recorded, and once retention has replaced it by its commitment."""
+    household_relationship: str | None = None
+    """A household member's relationship (parent, child, partner, other_adult)."""
+    described_as: str = ""
+    """The relationship in words: "household member 2 (child)", "young person"."""
 
 
 @dataclass(frozen=True)
@@ -66,14 +74,30 @@ def working_role(viewer: Acting) -> Role | None:
     return next((role for role in sorted(viewer.principal.roles) if role in WORKING_ROLES), None)
 
 
-def _shown(person: Person) -> PersonShown:
+def _shown(person: Person, others: dict[int, dict[str, object]]) -> PersonShown:
     anonymised = is_commitment(person.full_name)
+    kind = others.get(person.id or 0, {}).get("relationship")
+    # Retention replaces a coded answer kept beside the marker too: a commitment says nothing.
+    household = kind if isinstance(kind, str) and not is_commitment(kind) else None
+    words = described(person.relationship_to_case)
+    contact = person.contact_details
     return PersonShown(
         relationship=person.relationship_to_case,
         full_name=None if anonymised else person.full_name,
         date_of_birth=person.date_of_birth,
         anonymised=anonymised,
+        contact_details=None if contact is None or is_commitment(contact) else contact,
+        household_relationship=household,
+        described_as=f"{words} ({household.replace('_', ' ')})" if household else words,
     )
+
+
+def _people_of(session: Session, case: Case) -> list[PersonShown]:
+    people = session.exec(
+        select(Person).where(Person.case_id == case.id).order_by(col(Person.id))
+    ).all()
+    others = recorded_with(session, case)
+    return [_shown(person, others) for person in people]
 
 
 def case_people(
@@ -98,15 +122,13 @@ def case_people(
             case_reference=case.reference,
             at=at,
         )
-    people = session.exec(
-        select(Person).where(Person.case_id == case.id).order_by(col(Person.id))
-    ).all()
+    people = _people_of(session, case)
     record_read(session, Acting(viewer.principal, role), case.reference, view, at)
     policy = retention_policy()
     return CasePeople(
         reference=case.reference,
         status=case.status,
-        people=[_shown(person) for person in people],
+        people=people,
         closed_at=case.closed_at,
         retained_until=(
             retention_date(case.closed_at, policy.years) if case.closed_at is not None else None

@@ -7,7 +7,7 @@ pure rules the flow uses and write the event; ``apply_event`` is what the pathwa
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +16,14 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from application.audit_coverage import covers, queued_by
+from application.people_in_inputs import (
+    RecordedPerson,
+    already_recorded,
+    people_in,
+    restore_people,
+    with_markers,
+    write_people,
+)
 from application.principals import Acting, audit_refusal
 from application.staff_references import check_staff_references
 from application.timers import close_timers, open_timers
@@ -39,7 +47,7 @@ from notifications.messages import queue_transition_notifications
 from pathways.calendar import london_date
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition
-from pathways.engine.inputs import ConsentGiven, PersonDetails
+from pathways.engine.inputs import ConsentGiven
 from pathways.engine.limits import InputLimits
 from pathways.engine.snapshot import CaseSnapshot, HistoryEntry
 from pathways.engine.transitions import Plan, decide
@@ -166,44 +174,7 @@ def _audited_facts(case: Case, event: CaseEvent, plan: Plan) -> dict[str, Any]:
     return facts
 
 
-PERSON_MARKER = "person_on_case"
 DUTY_OUTCOME = "duty_outcome"
-
-
-def _split_people(validated: BaseModel | None) -> tuple[dict[str, PersonDetails], dict[str, Any]]:
-    """Separates personal details (kept only in Person rows) from the rest of the input.
-
-    The stored payload keeps a marker in their place, so the event can be re-checked later
-    without a second copy of anyone's details.
-    """
-    if validated is None:
-        return {}, {}
-    people = {
-        name: value
-        for name in type(validated).model_fields
-        if isinstance(value := getattr(validated, name), PersonDetails)
-    }
-    payload = validated.model_dump(mode="json", exclude=set(people))
-    return people, _with_person_markers(payload, people)
-
-
-def _with_person_markers(payload: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    return {**payload, **{name: {PERSON_MARKER: name} for name in names}}
-
-
-def _with_people(session: Session, case: Case, payload: Mapping[str, Any]) -> dict[str, Any]:
-    markers = {k for k, v in payload.items() if isinstance(v, dict) and PERSON_MARKER in v}
-    if not markers:
-        return dict(payload)
-    people = {
-        person.relationship_to_case: person
-        for person in session.exec(select(Person).where(Person.case_id == case.id)).all()
-    }
-    restored = dict(payload)
-    for name in markers:
-        person = people[name]
-        restored[name] = {"full_name": person.full_name, "date_of_birth": person.date_of_birth}
-    return restored
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -288,18 +259,18 @@ def open_case(
             # it on; only an attempt by the wrong role is kept.
             audited={"forbidden": "forbidden"},
         )
-    people, stored_payload = _split_people(decision.input)
+    people, payload_without_people = people_in(decision.input)
     case, event = _write_new_case(
         session,
         definition,
         authority_id=authority_id,
         linked_case_id=None,
-        people=people,
-        payload=stored_payload,
+        people={person.label: person for person in people},
+        payload=payload_without_people,
         actor=acting.actor,
         idempotency_key=idempotency_key,
         at=now,
-        audit_after={"authority": authority_id, "people": sorted(people)},
+        audit_after={"authority": authority_id, "people": sorted(p.label for p in people)},
         basis=definition.citation,
     )
     return Submitted(case.reference, definition.name, event.id or 0)
@@ -311,7 +282,7 @@ def _write_new_case(
     *,
     authority_id: str,
     linked_case_id: int | None,
-    people: Mapping[str, PersonDetails],
+    people: Mapping[str, RecordedPerson],
     payload: Mapping[str, Any],
     actor: Actor,
     idempotency_key: str,
@@ -320,8 +291,8 @@ def _write_new_case(
     basis: str,
 ) -> tuple[Case, CaseEvent]:
     """The case, its people and its pending opening event, audited: what every opening writes,
-    whether a coordinator opened it or another case's transition did. ``payload`` already
-    carries a marker in place of each person's details."""
+    whether a coordinator opened it or another case's transition did. ``payload`` is without
+    the people: each gets a marker naming their row (``application.people_in_inputs``)."""
     case = Case(
         reference=_unused_reference(session),
         pathway=definition.name,
@@ -335,20 +306,11 @@ def _write_new_case(
     )
     session.add(case)
     session.flush()
-    persons = [
-        Person(
-            case_id=case.id or 0,
-            relationship_to_case=relationship,
-            full_name=person.full_name,
-            date_of_birth=person.date_of_birth,
-        )
-        for relationship, person in people.items()
-    ]
-    session.add_all(persons)
+    persons = write_people(session, case, list(people.values()))
     event = CaseEvent(
         case_id=case.id or 0,
         transition=definition.opening_transition,
-        payload=_jsonable(payload),
+        payload=_jsonable(with_markers(payload, list(people.values()), persons)),
         actor=actor.username,
         role=actor.role,
         idempotency_key=idempotency_key,
@@ -471,11 +433,22 @@ def submit_event(
             at=now,
             audited={**AUDITED_REFUSALS, "invalid_input": "refused"},
         )
-    _, stored_payload = _split_people(decision.input)
+    people, payload_without_people = people_in(decision.input)
+    twice = already_recorded(session, case, people)
+    if twice is not None:
+        return _refuse_and_audit(
+            session,
+            twice,
+            actor=acting.actor,
+            action=f"{case.pathway}.{transition}",
+            reference=case.reference,
+            at=now,
+        )
+    persons = write_people(session, case, people)
     event = CaseEvent(
         case_id=case.id or 0,
         transition=transition,
-        payload=stored_payload,
+        payload=with_markers(payload_without_people, people, persons),
         actor=acting.username,
         role=acting.role,
         idempotency_key=idempotency_key,
@@ -483,6 +456,20 @@ def submit_event(
     )
     session.add(event)
     session.flush()
+    if persons:
+        # The rows are written now, so the event can be re-checked when applied; they are
+        # covered now too, as the opening's people are.
+        audit.record(
+            session,
+            actor=acting.username,
+            role=acting.role,
+            action=f"{case.pathway}.{transition}.people_recorded",
+            case_reference=case.reference,
+            after={"event_id": event.id, "people": [p.label for p in people]},
+            basis=(spec.citation if spec is not None else None) or definition.citation,
+            at=now,
+            covers=covers(case, *persons, event),
+        )
     return Submitted(case.reference, case.pathway, event.id or 0)
 
 
@@ -539,7 +526,7 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
             case.reference, event_id, event.status, case.state, event.rejection_reason, True
         )
     definition = get_definition(case.pathway, case.definition_version)
-    payload = _with_people(session, case, event.payload)
+    payload = restore_people(session, case, event.payload)
     actor = Actor(event.actor, parse_role(event.role))
     # Checked against the moment it was submitted, as it was then: a pending event applied
     # later (recovery, a slow flow) is neither more nor less in the future than it was.
@@ -612,7 +599,8 @@ def _apply_plan(
     case.version += 1
     if plan.ends_case:
         case.status = "closed"
-        case.outcome_code = plan.outcome
+        # An ending with no outcome of its own keeps the one the case reached (an RFS triage).
+        case.outcome_code = plan.outcome or case.outcome_code
         case.closed_at = at
     elif plan.outcome is not None:
         case.outcome_code = plan.outcome
@@ -678,15 +666,23 @@ def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Pl
     assert spec is not None
     definition = get_definition(spec.pathway, spec.version)
     copied = session.exec(
-        select(Person).where(
+        select(Person)
+        .where(
             Person.case_id == source.id, col(Person.relationship_to_case).in_(spec.copies_people)
         )
+        .order_by(col(Person.id))
     ).all()
+    # A label recorded again after a rejected step: its latest row (people_in_inputs).
+    latest = {person.relationship_to_case: person for person in copied}
     people = {
-        person.relationship_to_case: PersonDetails(
-            full_name=person.full_name, date_of_birth=person.date_of_birth
+        label: RecordedPerson(
+            field=label,
+            index=None,
+            full_name=person.full_name,
+            date_of_birth=person.date_of_birth,
+            contact_details=person.contact_details,
         )
-        for person in copied
+        for label, person in latest.items()
     }
     payload = spec.payload(source.facts, plan.input) if spec.payload else {}
     case, opening = _write_new_case(
@@ -695,7 +691,7 @@ def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Pl
         authority_id=source.authority_id,
         linked_case_id=source.id,
         people=people,
-        payload=_with_person_markers(payload, people),
+        payload=payload,
         actor=Actor(event.actor, "system"),
         idempotency_key=f"linked-from:{source.reference}:{event.id}",
         at=event.occurred_at,

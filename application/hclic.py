@@ -34,6 +34,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
 from application.csv_export import csv_text
+from application.people_in_inputs import markers_in
 from application.principals import Acting, audit_refusal
 from application.read_log import BASIS as READ_BASIS
 from application.read_log import PERSONAL_DATA_READ
@@ -249,9 +250,12 @@ def _cases(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list[
 def _people(
     session: Session, conditions: Sequence[ColumnElement[bool]]
 ) -> list[tuple[int, str, str, date | None]]:
+    """Every person on the included cases, whichever step recorded them; a household member's
+    relationship says theirs too: ``household_members.2 (child)``."""
     included = select_columns(col(Case.id)).where(*conditions)
     statement = (
         select_columns(
+            col(Person.id),
             col(Person.case_id),
             col(Person.relationship_to_case),
             col(Person.full_name),
@@ -260,7 +264,26 @@ def _people(
         .where(col(Person.case_id).in_(included))
         .order_by(col(Person.case_id), col(Person.id))
     )
-    return [(int(a), str(b), str(c), d) for a, b, c, d in session.execute(statement)]
+    kinds = _household_relationships(session, included)
+    return [
+        (int(case_id), f"{label} ({kinds[pid]})" if pid in kinds else str(label), str(name), born)
+        for pid, case_id, label, name, born in session.execute(statement)
+    ]
+
+
+def _household_relationships(session: Session, included: Any) -> dict[int, str]:
+    """Person id -> the relationship their marker keeps (``application.people_in_inputs``)."""
+    payloads = session.execute(
+        select_columns(col(CaseEvent.payload)).where(
+            col(CaseEvent.case_id).in_(included), col(CaseEvent.status) != "rejected"
+        )
+    ).scalars()
+    return {
+        person_id: kind
+        for payload in payloads
+        for person_id, others in markers_in(payload or {})
+        if isinstance(kind := others.get("relationship"), str) and not is_commitment(kind)
+    }
 
 
 def _duty_events(

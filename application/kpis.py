@@ -4,7 +4,8 @@ Every measure says what it counts and where the measure comes from, so the page 
 both beside the figure. The duty measures read the facts the LHA duty steps record on a case
 (``prevention_duty_from``, ``relief_duty_from``, ``lha_duty``, ``duty_outcome``: the latest duty
 and how it ended); the 56-day measure reads the relief duty's timer, whose end date already
-follows the authority's counting rule; the outcome mix reads the closed 16/17 cases' codes.
+follows the authority's counting rule; the outcome mix reads the closed 16/17 cases' codes; the
+Request for Support measure pairs each request's receipt step with its triage decision step.
 Only the cases the viewer may see are counted. A share with nothing to divide by says so in
 words, never 0%. What the cases do not record yet is said, not estimated.
 """
@@ -13,21 +14,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from statistics import median
 from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import ColumnElement, and_, case, cast, func, not_, or_
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from application.case_views import case_filters
 from application.principals import Acting
-from models import Authority, Case, Timer
+from application.report_scope import ReportPeriod, quarter_to_date
+from infrastructure.authority_config import UnknownAuthorityError, office_hours_for
+from models import Authority, Case, CaseStep, Timer
+from pathways.calendar import london_date
 from pathways.deadlines import RULES
 from pathways.definitions import get_definition
 from pathways.definitions.youth_1617 import YOUTH_1617
 from pathways.definitions.youth_1617_inputs import DutyOutcome
+from pathways.office_hours import DEFAULT_OFFICE_HOURS, OfficeHours
+from pathways.office_time import office_time_between
 
 NO_CASES: Final = "no cases yet"
 SECURED: Final = (
@@ -36,7 +44,18 @@ SECURED: Final = (
 )
 INTO_MAIN_DUTY_STAGE: Final = "56_days_elapsed"
 RELIEF_RULE: Final = "relief-duty"
-RFS_UNAVAILABLE: Final = "available once the Request for Support pathway is live"
+RFS_PATHWAY: Final = "request-for-support"
+RFS_RECEIPT_STEPS: Final = ("submit_rfs", "safeguarding_lead_overrides_consent")
+"""A request reaches the front door when the LHA submits it with consent (or on the NRPF
+route), or when the Safeguarding Lead sends it without consent."""
+RFS_TRIAGE_OUTCOMES: Final[dict[str, str]] = {
+    "accept_intensive_early_help": "Accepted: Intensive Early Help",
+    "accept_for_s17_assessment": "Accepted: s.17 child and family assessment",
+    "refer_for_s47_strategy_discussion": "Referred for an s.47 strategy discussion",
+    "not_accepted": "Not accepted: the LHA continues with Level 2 / universal services",
+}
+"""The four triage decisions, each of which is the feedback to the LHA referrer (spec §4 C5)."""
+HOUR: Final = timedelta(hours=1)
 MAIN_DUTY_NOT_RECORDED: Final = (
     "whether the main housing duty (s.193) was then owed: no pathway records the main duty "
     "decision yet"
@@ -201,6 +220,72 @@ class OnTime:
         )
 
 
+def hours_text(hours: float) -> str:
+    return f"{hours:.1f}"
+
+
+@dataclass(frozen=True)
+class FeedbackTimes:
+    """The Requests for Support one authority (or all) received in the period, and the median
+    time from receipt to feedback over those that have had it."""
+
+    label: str
+    received: int
+    answered: int
+    working_hours: float | None
+    """None while no request has had its feedback."""
+    clock_hours: float | None
+
+    @property
+    def awaiting(self) -> int:
+        return self.received - self.answered
+
+    @property
+    def working_text(self) -> str:
+        return "none yet" if self.working_hours is None else hours_text(self.working_hours)
+
+    @property
+    def clock_text(self) -> str:
+        return "none yet" if self.clock_hours is None else hours_text(self.clock_hours)
+
+    @property
+    def text(self) -> str:
+        if self.working_hours is None:
+            return "no feedback yet"
+        plural = "" if self.answered == 1 else "s"
+        return f"{hours_text(self.working_hours)} working hours ({self.answered} request{plural})"
+
+
+@dataclass(frozen=True)
+class RfsFeedback:
+    key: str
+    title: str
+    definition: str
+    unit: str
+    """Which hours the times are in, and why."""
+    source: str
+    period: ReportPeriod
+    quarter_so_far: bool
+    """The period was not chosen: the report's default."""
+    overall: FeedbackTimes
+    authorities: tuple[FeedbackTimes, ...]
+    outcomes: tuple[Line, ...]
+    """How many requests each triage decision answered, as a share of those answered."""
+
+    @property
+    def received_in(self) -> str:
+        default = " (the quarter so far; the other measures count every case)"
+        return f"Requests received {self.period.text}{default if self.quarter_so_far else ''}"
+
+    @property
+    def bars(self) -> tuple[Bar, ...]:
+        return tuple(
+            Bar(row.label, row.working_hours, row.text)
+            for row in self.authorities
+            if row.working_hours is not None
+        )
+
+
 @dataclass(frozen=True)
 class KpiReport:
     generated_at: datetime
@@ -214,7 +299,7 @@ class KpiReport:
     relief_past_56_days: Measure
     outcome_mix: OutcomeMix
     on_time: OnTime
-    rfs_feedback: Measure
+    rfs_feedback: RfsFeedback
 
     @property
     def duty_measures(self) -> tuple[Measure, ...]:
@@ -350,6 +435,49 @@ def _timer_rules(
     return [
         _RuleCounts(str(rule_id), *(int(n) for n in counts))
         for rule_id, *counts in session.execute(statement)
+    ]
+
+
+@dataclass(frozen=True)
+class _Request:
+    authority_id: str
+    received_at: datetime
+    decision: str | None
+    decided_at: datetime | None
+
+
+def _rfs_requests(
+    session: Session, filters: Sequence[ColumnElement[bool]], period: ReportPeriod
+) -> list[_Request]:
+    """Each request received in the period, with its triage decision if one is recorded: one
+    query, the receipt step joined to the decision step of the same case."""
+    received = aliased(CaseStep, name="received")
+    decided = aliased(CaseStep, name="decided")
+    decision_of_the_same_case = and_(
+        col(decided.case_id) == col(received.case_id),
+        col(decided.step).in_(RFS_TRIAGE_OUTCOMES),
+    )
+    statement = (
+        select_columns(
+            col(Case.authority_id),
+            col(received.completed_at),
+            col(decided.step),
+            col(decided.completed_at),
+        )
+        .select_from(received)
+        .join(Case, col(Case.id) == col(received.case_id))
+        .outerjoin(decided, decision_of_the_same_case)
+        .where(
+            *filters,
+            col(Case.pathway) == RFS_PATHWAY,
+            col(received.step).in_(RFS_RECEIPT_STEPS),
+            col(received.completed_at) >= period.since,
+            col(received.completed_at) < period.until,
+        )
+    )
+    return [
+        _Request(str(authority_id), received_at, decision, decided_at)
+        for authority_id, received_at, decision, decided_at in session.execute(statement)
     ]
 
 
@@ -578,18 +706,68 @@ def _on_time(counts: list[_RuleCounts]) -> OnTime:
     )
 
 
-def _rfs_feedback() -> Measure:
-    return Measure(
+def _office_hours(authority_id: str) -> OfficeHours:
+    # A case of an authority no longer configured is still counted, on the default day.
+    try:
+        return office_hours_for(authority_id)
+    except UnknownAuthorityError:
+        return DEFAULT_OFFICE_HOURS
+
+
+def _feedback_times(label: str, requests: Sequence[_Request]) -> FeedbackTimes:
+    answered = [(r.authority_id, r.received_at, r.decided_at) for r in requests if r.decided_at]
+    hours = {authority_id: _office_hours(authority_id) for authority_id, _, _ in answered}
+    working = [office_time_between(a, b, hours[who]) / HOUR for who, a, b in answered]
+    clock = [(b - a) / HOUR for _, a, b in answered]
+    return FeedbackTimes(
+        label,
+        received=len(requests),
+        answered=len(answered),
+        working_hours=median(working) if working else None,
+        clock_hours=median(clock) if clock else None,
+    )
+
+
+def _rfs_feedback(
+    requests: Sequence[_Request], period: ReportPeriod, chosen: bool, names: dict[str, str]
+) -> RfsFeedback:
+    by_authority: dict[str, list[_Request]] = {}
+    for request in requests:
+        by_authority.setdefault(request.authority_id, []).append(request)
+    answered = sum(1 for r in requests if r.decided_at)
+    decisions = [r.decision for r in requests]
+    return RfsFeedback(
         key="rfs-feedback",
         title="Median time from a Request for Support to feedback",
         definition=(
-            "The median time from an LHA's Request for Support reaching the Integrated Front "
-            "Door to the feedback to the LHA referrer (spec §4, steps C3 to C6)."
+            "Requests for Support received by the Integrated Front Door in the period (sent by "
+            "the LHA with consent or on the NRPF route, or by the Safeguarding Lead without "
+            "consent), and the median time from receipt to the triage decision, which is the "
+            "feedback to the LHA referrer (spec §4, C3 to C5). A request still waiting for its "
+            "decision is shown but not counted in the median yet. Each request counts under "
+            "the authority that owns the case."
         ),
-        source="Spec §4 Pathway C ('KPI: time from RFS to feedback'); seed 002",
-        chart="count",
-        headline=None,
-        unavailable=RFS_UNAVAILABLE,
+        unit=(
+            "Times are in working hours: the authority's office hours (09:00 to 17:00 unless "
+            "it has configured its own), Monday to Friday except bank holidays. The triage "
+            "standard is counted in working days (1 working day after the day of receipt), so "
+            "a request sent on a Friday evening and answered on Monday morning was not waiting "
+            "on the front door all weekend. The hours on the clock, what the family waited, "
+            "are in the table beside them."
+        ),
+        source="Spec §4 Pathway C ('KPI: time from RFS to feedback'); seed 002 'Role of the "
+        "Integrated Front Door Service'; T07 (rfs-triage)",
+        period=period,
+        quarter_so_far=not chosen,
+        overall=_feedback_times("All authorities", requests),
+        authorities=tuple(
+            _feedback_times(names.get(authority_id, authority_id), rows)
+            for authority_id, rows in sorted(by_authority.items())
+        ),
+        outcomes=tuple(
+            Line(label, decisions.count(step), Share(decisions.count(step), answered))
+            for step, label in RFS_TRIAGE_OUTCOMES.items()
+        ),
     )
 
 
@@ -611,14 +789,23 @@ def _by_authority(
     return sorted(counts.items())
 
 
-def kpi_report(session: Session, viewer: Acting, now: datetime) -> KpiReport:
-    """Every KPI over the cases ``viewer`` may see, as of ``now``: three grouped queries (and
-    one for the authorities' names), however many cases there are."""
+def kpi_report(
+    session: Session, viewer: Acting, now: datetime, period: ReportPeriod | None = None
+) -> KpiReport:
+    """Every KPI over the cases ``viewer`` may see, as of ``now``: four queries (and one for
+    the authorities' names), however many cases there are. The Request for Support measure
+    covers the requests received in ``period``, by default the quarter so far (as the reports
+    page); the other measures count every case."""
     filters = case_filters(viewer.principal, None, None)
     duties = _duties(session, filters)
     rules = _timer_rules(session, filters, now)
+    rfs_period = period or quarter_to_date(london_date(now))
+    requests = _rfs_requests(session, filters, rfs_period)
     names = _authority_names(
-        session, [d.authority_id for d in duties] + list(viewer.principal.covers)
+        session,
+        [d.authority_id for d in duties]
+        + [r.authority_id for r in requests]
+        + list(viewer.principal.covers),
     )
     ended = [d for d in duties if d.outcome is not None]
     still_open = [d for d in duties if d.outcome is None]
@@ -655,5 +842,5 @@ def kpi_report(session: Session, viewer: Acting, now: datetime) -> KpiReport:
         ),
         outcome_mix=_outcome_mix(_outcome_codes(session, filters)),
         on_time=_on_time(rules),
-        rfs_feedback=_rfs_feedback(),
+        rfs_feedback=_rfs_feedback(requests, rfs_period, period is not None, names),
     )

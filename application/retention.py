@@ -1,12 +1,12 @@
 """Retention: a closed case past its retention date keeps its record and loses who it is about.
 
-Each personal value (a person's name and date of birth; the personal values of each event's
-input, found from its input model by ``pathways.personal_fields``; the case's facts that copy
-one of them, ``pathways.personal_facts``; the address a settled message went to; a decision's
-rationale; a consent's scope and override rationale) is replaced by its commitment under the case's
-``pii_salt``. The audit chain's digests already take those values as commitments
-(``pathways.record_digests``), so the chain verifies as before. A value already replaced is
-left alone: a second run changes nothing.
+Each personal value (a person's name, date of birth and contact details; the personal values
+of each event's input, found from its input model by ``pathways.personal_fields``; the case's
+facts that copy one of them, ``pathways.personal_facts``; the address a settled message went
+to; a decision's rationale; a consent's scope and override rationale) is replaced by its
+commitment under the case's ``pii_salt``. The audit chain's digests already take those values
+as commitments (``pathways.record_digests``), so the chain verifies as before. A value already
+replaced is left alone: a second run changes nothing.
 
 Each case is anonymised in its own transaction, with its ``retention.anonymised`` audit event.
 The log and the event carry case references and counts, never a value.
@@ -132,6 +132,8 @@ def _people(session: Session, case: Case, changes: _Changes) -> None:
     for person in session.exec(select(Person).where(Person.case_id == case.id)).all():
         if _is_removable(person.full_name):
             changes.replace(person, "full_name", _commit(person.full_name, case))
+        if _is_removable(person.contact_details):
+            changes.replace(person, "contact_details", _commit(person.contact_details, case))
         if person.date_of_birth is not None:
             # A date column cannot hold the commitment, so it is kept beside the cleared date.
             kept = _commit(person.date_of_birth.isoformat(), case)

@@ -126,7 +126,11 @@ def _recipients(
     if firing.kind == "escalation":
         return (f"role:{chain[firing.escalation_level - 1]}",)
     named = spec.notify_on_warning if firing.kind == "warning" else spec.escalate_to
-    recipients = named or spec.notify_on_warning
+    recipients: tuple[str, ...] = named or spec.notify_on_warning
+    if firing.kind == "breach" and firing.escalation_level:
+        # The chain level the breach itself reaches (TimerSpec.escalation_starts_at).
+        level_role = f"role:{chain[firing.escalation_level - 1]}"
+        recipients = tuple(dict.fromkeys([*recipients, level_role]))
     if out_of_hours:
         return tuple(dict.fromkeys([*recipients, OUT_OF_HOURS_SERVICE]))
     return recipients
@@ -183,6 +187,7 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                     row.next_fire_at,
                     row.escalation_level,
                     len(chain),
+                    spec.escalation_starts_at,
                 ),
                 now,
             )

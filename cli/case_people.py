@@ -24,13 +24,15 @@ def _print_people(shown: CasePeople) -> None:
     out.print(Text(f"{shown.reference}: personal details (this read is in the audit log)"))
     rows = [
         [
-            person.relationship.replace("_", " "),
+            person.described_as,
             "removed (retention)" if person.anonymised else person.full_name or "",
             "" if person.anonymised else str(person.date_of_birth or "not recorded"),
+            "" if person.anonymised else person.contact_details or "not recorded",
         ]
         for person in shown.people
     ]
-    out.print(_table("People", ("relationship", "full name", "date of birth"), rows))
+    headings = ("relationship", "full name", "date of birth", "contact details")
+    out.print(_table("People", headings, rows))
     if shown.retained_until is None:
         kept = f"kept for {shown.policy.years} years after the case closes"
     else:
@@ -41,8 +43,8 @@ def _print_people(shown: CasePeople) -> None:
 def people_command(
     reference: Reference, username: As, role: Role = None, as_json: JsonFlag = False
 ) -> None:
-    """The names and dates of birth of a case's people, for the staff who work it. Each run
-    is recorded in the audit log; do not paste the output into a ticket."""
+    """The names, dates of birth and contact details of a case's people, for the staff who work
+    it. Each run is recorded in the audit log; do not paste the output into a ticket."""
     reference = _reference(reference)
     shown = show_people(_acting(username, role, "case.people", reference), reference, "people-cli")
     if isinstance(shown, Refusal):

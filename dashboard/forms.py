@@ -15,6 +15,7 @@ birth.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,8 +37,19 @@ from pathways.refusal import Refusal
 from pathways.text import Text
 
 FieldKind = Literal[
-    "text", "textarea", "number", "email", "date", "datetime", "radios", "checkboxes", "fieldset"
+    "text",
+    "textarea",
+    "number",
+    "email",
+    "date",
+    "datetime",
+    "radios",
+    "checkboxes",
+    "fieldset",
+    "repeated",
 ]
+GROUPS: Final[frozenset[FieldKind]] = frozenset({"fieldset", "repeated"})
+"""Kinds that hold other fields: a nested model, or a list of them (``repeated``)."""
 FormValues = dict[str, list[str]]
 """Each input's name to the values it holds, as a posted form (a multidict) gives them."""
 Scalar = str | int | float | bool
@@ -81,6 +93,13 @@ MONTHS: Final = (
     "december",
 )
 DATETIMES: Final = (datetime, AwareDatetime)
+OPTIONAL_GROUP_HINT: Final = (
+    "Leave all of these blank if they do not apply. If you fill in any of them, "
+    "fill in all that are not marked optional."
+)
+REPEATED_ROWS: Final = 8
+"""How many fieldsets a list of models gets, unless its field sets a ``max_length``: a page
+without scripts cannot add one, so a fixed number is shown and the blank ones are ignored."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +134,24 @@ class FormField:
     """For a number: "numeric" is a whole number, "decimal" may have a fraction."""
     autocomplete: str | None = None
     spellcheck: bool | None = None
+    caption: str | None = None
+    """What the form shows in place of ``label``: a field in a row of a repeated group shows
+    "Date of birth" under its row's legend, while ``label`` names the row for its errors
+    ("Household member 2: date of birth")."""
+    needed_to_submit: bool = False
+    """The model leaves it optional only so that the step's gate can name every missing item
+    in one refusal (``json_schema_extra={"needed_to_submit": True}``). The form shows it as
+    ``required`` (no "(optional)"), but a blank one is still left out of the payload."""
+
+    @property
+    def may_be_left_out(self) -> bool:
+        return not self.required or self.needed_to_submit
 
     @property
     def anchor(self) -> str:
         if self.kind in ("date", "datetime"):
             return f"{self.id}-{DATE_PARTS[0]}"
-        if self.kind == "fieldset":
+        if self.kind in GROUPS:
             return self.children[0].anchor if self.children else self.id
         return self.id
 
@@ -131,9 +162,20 @@ class FormField:
             return tuple(f"{self.name}-{part}" for part in DATE_PARTS)
         if self.kind == "datetime":
             return tuple(f"{self.name}-{part}" for part in (*DATE_PARTS, TIME_PART))
-        if self.kind == "fieldset":
+        if self.kind in GROUPS:
             return tuple(name for child in self.children for name in child.input_names)
         return (self.name,)
+
+    def rows_shown(self, values: Mapping[str, Sequence[str]]) -> list[tuple[FormField, FormValues]]:
+        """A repeated group's rows, each with the values it shows: the filled rows first, in
+        order, then the blank ones. A form posted with a blank row between two filled ones
+        shows again closed up, so each row's number is the member's place in the input, as
+        the errors and the application's refusals count them."""
+        filled = _filled_rows(self, values)
+        blank: list[tuple[FormField, FormValues]] = [
+            (row, {}) for row in self.children[len(filled) :]
+        ]
+        return [*filled, *blank]
 
 
 @dataclass(frozen=True)
@@ -260,14 +302,19 @@ def _describe(name: str, info: FieldInfo, happened: str | None) -> FormField:
     metadata = (*info.metadata, *inner)
     leaf = name.rsplit(".", 1)[-1]
     hints = [_sentence(info.description)] if info.description else []
+    needed = _needed_to_submit(info)
     base: dict[str, Any] = {
         "name": name,
         "id": _html_id(name),
         "label": info.title or humanise(leaf),
-        "required": info.is_required() and happened is None,
+        "required": (info.is_required() or needed) and happened is None,
         "default": _default(info),
+        "needed_to_submit": needed,
     }
     kind, extra = _kind(name, annotation, nullable, metadata, hints)
+    if needed:
+        # A group the gate needs is not one to "leave blank if it does not apply".
+        hints = [hint for hint in hints if hint != OPTIONAL_GROUP_HINT]
     if happened is not None:
         hints.append(
             "Leave it blank to use the date and time now."
@@ -277,16 +324,18 @@ def _describe(name: str, info: FieldInfo, happened: str | None) -> FormField:
     return FormField(hint=" ".join(hints) or None, kind=kind, **base, **extra)
 
 
+def _needed_to_submit(info: FieldInfo) -> bool:
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and extra.get("needed_to_submit") is True
+
+
 def _kind(
     name: str, annotation: Any, nullable: bool, metadata: Sequence[Any], hints: list[str]
 ) -> tuple[FieldKind, dict[str, Any]]:
     """The field's kind and what else its input needs; appends any hint the kind asks for."""
     if _is_model(annotation):
         if nullable:
-            hints.append(
-                "Leave all of these blank if they do not apply. If you fill in any of them, "
-                "fill in all that are not marked optional."
-            )
+            hints.append(OPTIONAL_GROUP_HINT)
         return "fieldset", {"children": _fields_of(annotation, f"{name}.")}
     if annotation is bool:
         yes_no = (Option(YES, "Yes", True), Option(NO, "No", False))
@@ -298,7 +347,9 @@ def _kind(
         (item,) = get_args(annotation) or (Any,)
         options = _choices(_unwrap(item)[0])
         if options is None:
-            raise TypeError(f"{name}: no form input for a list of {item!r}")
+            hints.append("Fill in one for each. Leave the ones you do not need blank.")
+            rows = _max_length(metadata) or REPEATED_ROWS
+            return "repeated", {"children": _rows(name, item, rows)}
         hints.append("Select all that apply.")
         return "checkboxes", {"options": options}
     if annotation is EmailStr:
@@ -316,6 +367,58 @@ def _kind(
         hints.append(f"For example, {example}.")
         return "date", {}
     raise TypeError(f"{name}: no form input for {annotation!r}")
+
+
+def _item_name(name: str, item: Any) -> str:
+    """What one item is called: a model's title, or its class name in words
+    (``HouseholdMember`` -> "Household member"); else the field's name, made singular
+    (``joint_appointments`` -> "Joint appointment")."""
+    if _is_model(item):
+        title = item.model_config.get("title")
+        if title:
+            return str(title)
+        words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", item.__name__)
+        return humanise("_".join(words).lower())
+    leaf = name.rsplit(".", 1)[-1]
+    return humanise(leaf[:-1] if leaf.endswith("s") and not leaf.endswith("ss") else leaf)
+
+
+@lru_cache(maxsize=256)
+def _rows(name: str, item: Any, count: int) -> tuple[FormField, ...]:
+    """One row per item, named by its place in the list from 0 (as the payload and a refusal
+    name it) and labelled from 1: ``household_members.1`` is "Household member 2". A model's
+    row is a fieldset of its fields; any other item's is one input."""
+    model = _unwrap(item)[0]
+    rows = []
+    for number in range(count):
+        path, row_label = f"{name}.{number}", f"{_item_name(name, model)} {number + 1}"
+        # Not "(optional)": a blank row is ignored, and the group says so.
+        if not _is_model(model):
+            one = _describe(path, FieldInfo.from_annotation(item), None)
+            rows.append(dataclasses.replace(one, label=row_label, required=True))
+            continue
+        children = tuple(_in_row(child, row_label) for child in _fields_of(model, f"{path}."))
+        rows.append(
+            FormField(
+                name=path,
+                id=_html_id(path),
+                label=row_label,
+                hint=None,
+                required=True,
+                kind="fieldset",
+                children=children,
+            )
+        )
+    return tuple(rows)
+
+
+def _in_row(one: FormField, row_label: str) -> FormField:
+    return dataclasses.replace(
+        one,
+        label=f"{row_label}: {_lower_first(one.label)}",
+        caption=one.caption or one.label,
+        children=tuple(_in_row(child, row_label) for child in one.children),
+    )
 
 
 def _none_of_these(nullable: bool, label: str) -> tuple[Option, ...]:
@@ -353,10 +456,15 @@ def form_values(model: type[BaseModel] | None, data: Mapping[str, Any] | None = 
 
 
 def _show(one: FormField, value: Any, values: FormValues) -> None:
+    if one.kind == "repeated":
+        items = value if isinstance(value, list | tuple) else []
+        for row, item in zip(one.children, items, strict=False):
+            _show(row, item, values)
+        return
     if one.kind == "fieldset":
         if isinstance(value, BaseModel):
             value = value.model_dump()
-        if value is None and not one.required:
+        if value is None and one.may_be_left_out:
             return
         given = value if isinstance(value, Mapping) else {}
         for child in one.children:
@@ -456,6 +564,8 @@ def _first(form: Mapping[str, Sequence[str]], name: str) -> str | None:
 
 
 def _read(one: FormField, form: Mapping[str, Sequence[str]], errors: list[FieldError]) -> Any:
+    if one.kind == "repeated":
+        return _read_rows(one, form, errors)
     if one.kind == "fieldset":
         return _read_group(one, form, errors)
     if one.kind == "checkboxes":
@@ -477,12 +587,41 @@ def _read_group(
     one: FormField, form: Mapping[str, Sequence[str]], errors: list[FieldError]
 ) -> dict[str, Any] | _Blank:
     # An optional group left blank is not given; once any of it is filled, it is checked whole.
-    if not one.required and not any(_given(form, name) for name in one.input_names):
+    if one.may_be_left_out and not any(_given(form, name) for name in one.input_names):
         return BLANK
     group: dict[str, Any] = {}
     for child in one.children:
         _read_into(child, form, group, errors)
     return group
+
+
+def _filled_rows(
+    one: FormField, form: Mapping[str, Sequence[str]]
+) -> list[tuple[FormField, FormValues]]:
+    """The rows of a repeated group that have anything in them, closed up: the n-th filled row
+    moves to the n-th row's names, so a blank row between two is not a gap in the list."""
+    moved: list[tuple[FormField, FormValues]] = []
+    for row in one.children:
+        if any(_given(form, name) for name in row.input_names):
+            target = one.children[len(moved)]
+            values = {
+                new: list(_given(form, old))
+                for old, new in zip(row.input_names, target.input_names, strict=True)
+            }
+            moved.append((target, values))
+    return moved
+
+
+def _read_rows(
+    one: FormField, form: Mapping[str, Sequence[str]], errors: list[FieldError]
+) -> list[Any] | _Blank:
+    """The filled rows, in order; each is read under the row it shows again in."""
+    rows: list[Any] = []
+    for row, values in _filled_rows(one, form):
+        read = _read(row, values, errors)
+        if not isinstance(read, _Blank):
+            rows.append(read)
+    return rows or BLANK
 
 
 def _choice(one: FormField, posted: str) -> Any:
@@ -633,6 +772,7 @@ MISSING_RULES: Final[dict[FieldKind, str]] = {
     "checkboxes": "select at least one option",
     "date": "enter a date",
     "datetime": "enter a date and time",
+    "repeated": "fill in at least one",
 }
 NAMED_FIELDS: Final = re.compile(
     r"(?P<names>[A-Za-z_][A-Za-z0-9_.]*(?:, [A-Za-z_][A-Za-z0-9_.]*)*): (?P<rule>.+)", re.DOTALL
@@ -656,6 +796,9 @@ def _rule(one: FormField | None, error: ErrorDetails) -> str:
     if kind in ("too_short", "too_long") and one is not None and one.kind == "checkboxes":
         count = context.get("min_length" if kind == "too_short" else "max_length")
         return f"select {'at least' if kind == 'too_short' else 'at most'} {count}"
+    if kind in ("too_short", "too_long") and one is not None and one.kind == "repeated":
+        count = context.get("min_length" if kind == "too_short" else "max_length")
+        return f"fill in {'at least' if kind == 'too_short' else 'at most'} {count}"
     if kind == "string_too_long":
         return f"must be at most {context.get('max_length')} characters"
     if kind in BUILT_IN_RULES:
@@ -722,7 +865,7 @@ def errors_from_validation(
     for detail in error.errors(include_url=False, include_input=False):
         path = field_path(detail["loc"])
         one = _resolve(index, path) if path else None
-        if one is None or one.kind == "fieldset":
+        if one is None or one.kind in GROUPS:
             named = _named(index, printable(str(detail["msg"])), f"{one.name}." if one else "")
             if named is not None:
                 fields, rule = named
@@ -736,8 +879,11 @@ def errors_from_refusal(refusal: Refusal, model: type[BaseModel] | None = None) 
     """A refusal from the application layer as GOV.UK messages. Its reason reads
     "field: rule (also check: other, fields)"; with the step's ``model`` the message uses the
     field's label and links to its input. A refusal that names no field (a gate on the whole
-    step) is one message that links nowhere, unless its reason starts with a field's path."""
+    step) is one message that links nowhere, unless its reason starts with a field's path.
+    A gate that names each field it is about (``Refusal.problems``) marks every one of them."""
     index = _index(model)
+    if refusal.field is None and refusal.problems:
+        return _one_per_field([_error(index, name, rule) for name, rule in refusal.problems])
     reason = printable(refusal.reason)
     others: list[str] = []
     also = ALSO_CHECK.fullmatch(reason)

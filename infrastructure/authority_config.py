@@ -59,6 +59,7 @@ class CasePolicy(BaseModel):
     parent_consent_required: bool = True
     reviews_start: Literal["case_opened", "caf_plan_agreed"] = "case_opened"
     family_ih_signoff: bool = True
+    rfs_nrpf_below_threshold: bool = True
     role_seniority: dict[str, int] = Field(
         default_factory=lambda: {
             "lha-housing-officer": 1,

@@ -65,6 +65,11 @@ class Person(SQLModel, table=True):
         max_length=80,
         description="set by retention, which clears the date: its commitment, for the chain",
     )
+    contact_details: str | None = Field(
+        default=None,
+        max_length=300,
+        description="how to reach them (a household member's phone, e-mail or address)",
+    )
 
 
 class ConsentRecord(SQLModel, table=True):

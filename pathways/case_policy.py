@@ -22,6 +22,7 @@ class PolicyChoice:
 
 
 INTENTIONALITY: Final = "intentional-homelessness"
+REQUEST_FOR_SUPPORT: Final = "request-for-support"
 
 POLICY: Final[Mapping[str, PolicyChoice]] = {
     "closure_agreement": PolicyChoice(
@@ -66,6 +67,17 @@ POLICY: Final[Mapping[str, PolicyChoice]] = {
         source="SI 2018/223 reg.5 (spec errata 14): the reviewer took no part in the decision "
         "and is senior to the officer who made it; the ranks are this authority's",
         pathway=INTENTIONALITY,
+    ),
+    "rfs_nrpf_below_threshold": PolicyChoice(
+        title="A family with children and no recourse to public funds is referred below Level 3",
+        meanings={
+            "True": "referred to the Integrated Front Door at any Support Level",
+            "False": "referred only at Level 3 or above, or with a safeguarding concern",
+        },
+        source="seed 002 'Working with families with No Recourse to Public Funds': 'they should "
+        "complete a RFS without consent if necessary, so that a child and family assessment can "
+        "be completed' (spec errata 24: even below the Level 3 threshold)",
+        pathway=REQUEST_FOR_SUPPORT,
     ),
 }
 

@@ -160,12 +160,14 @@ COVERED: Final[dict[str, CoveredTable]] = {
 }
 DATE_OF_BIRTH: Final = "date_of_birth"
 DATE_OF_BIRTH_COMMITMENT: Final = "date_of_birth_commitment"
+CONTACT_DETAILS: Final = "contact_details"
+"""A person's, added after people were first covered (``_contact_details``)."""
 
 
 def covered_fields(table: str) -> tuple[str, ...]:
     """Every field a record's digest reads."""
     spec = COVERED[table]
-    extra = (DATE_OF_BIRTH, DATE_OF_BIRTH_COMMITMENT) if table == "person" else ()
+    extra = (DATE_OF_BIRTH, DATE_OF_BIRTH_COMMITMENT, CONTACT_DETAILS) if table == "person" else ()
     return (*spec.fields, *spec.personal, *spec.personal_json, *extra)
 
 
@@ -201,6 +203,17 @@ def _date_of_birth(values: Mapping[str, Any], salt: str, key: bytes | None) -> s
     return committed(born.isoformat() if isinstance(born, date) else born, salt, key)
 
 
+def _contact_details(
+    material: dict[str, Any], values: Mapping[str, Any], salt: str, key: bytes | None
+) -> None:
+    """Personal, so it enters as its commitment; but only when set: every person row written
+    before the column existed has none, and its digest, already in the chain, must not change.
+    (A missing value is left out rather than committed as ``none``, which would change it.)"""
+    value = values.get(CONTACT_DETAILS)
+    if value is not None:
+        material[CONTACT_DETAILS] = committed(value, salt, key)
+
+
 def record_digest(
     table: str, values: Mapping[str, Any], salt: str, key: bytes | None = None
 ) -> str:
@@ -218,5 +231,6 @@ def record_digest(
     )
     if table == "person":
         material[DATE_OF_BIRTH] = _date_of_birth(values, salt, key)
+        _contact_details(material, values, salt, key)
     encoded = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()

@@ -1,6 +1,6 @@
-"""``GET /api/cases/{ref}/people`` (the names and dates of birth, for staff who work the case;
-each call is audited) and ``GET /api/cases/{ref}/people/reads`` (who has read them, for an
-auditor)."""
+"""``GET /api/cases/{ref}/people`` (the names, dates of birth and contact details, for staff who
+work the case; each call is audited) and ``GET /api/cases/{ref}/people/reads`` (who has read
+them, for an auditor)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,18 @@ router = APIRouter(tags=["personal data"])
 
 
 class PersonPublic(Public):
-    relationship: str = Field(description="young_person, parent_or_pr_holder, applicant, ...")
+    relationship: str = Field(
+        description="young_person, parent_or_pr_holder, applicant, household_members.1, ..."
+    )
     full_name: str | None = Field(description="null once anonymised under the retention policy")
     date_of_birth: date | None
     anonymised: bool
+    contact_details: str | None = Field(
+        default=None, description="null when not recorded, and once anonymised"
+    )
+    household_relationship: str | None = Field(
+        default=None, description="a household member's: parent, child, partner, other_adult"
+    )
 
 
 class RetentionPublic(Public):
@@ -57,8 +65,8 @@ class ReadsPublic(Public):
     "/cases/{ref}/people", response_model=PeoplePublic, responses=error_responses(403, 404, 422)
 )
 def show_case_people(viewer: ApiViewer, ref: CaseRef) -> PeoplePublic | JSONResponse:
-    """The names and dates of birth of the case's people, for the staff who work it. Each
-    call is recorded in the audit log as a read of personal data."""
+    """The names, dates of birth and contact details of the case's people, for the staff who
+    work it. Each call is recorded in the audit log as a read of personal data."""
     shown = show_people(viewer.acting, ref, "people-api")
     if isinstance(shown, Refusal):
         return refused(shown, case_reference=ref)
@@ -70,6 +78,8 @@ def show_case_people(viewer: ApiViewer, ref: CaseRef) -> PeoplePublic | JSONResp
                 full_name=person.full_name,
                 date_of_birth=person.date_of_birth,
                 anonymised=person.anonymised,
+                contact_details=person.contact_details,
+                household_relationship=person.household_relationship,
             )
             for person in shown.people
         ],

@@ -9,8 +9,6 @@ act on this page, never a link another site could make the browser follow.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
@@ -27,10 +25,11 @@ from application.compliance import (
     section_csv,
 )
 from application.hclic import HclicExport, exporting_role, hclic_export
-from application.report_scope import ReportPeriod, quarter_to_date, report_period
+from application.report_scope import ReportPeriod, report_period
 from application.starting import openable_authorities
 from dashboard.forms import FieldError, error_summary
 from dashboard.page_errors import error_page, refusal_page
+from dashboard.period_form import LABELS, period_form
 from dashboard.posted import checked_form
 from dashboard.rendering import render
 from dashboard.viewer import PageViewer, Viewer
@@ -41,32 +40,9 @@ from pathways.calendar import london_date
 from pathways.refusal import Refusal
 
 router = APIRouter()
-PARTS: Final = ("day", "month", "year")
-DAY: Final = re.compile(r"[0-9]{1,2}")
-YEAR: Final = re.compile(r"[0-9]{4}")
 ISO_DAY: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 SHOWN_ROWS: Final = 200
 """Rows a section shows on the page; its CSV has every one."""
-LABELS: Final = {"from": "From", "to": "To"}
-
-
-def _date_input(
-    query: Mapping[str, str], name: str, errors: list[FieldError]
-) -> tuple[date | None, dict[str, str]]:
-    """A GOV.UK date input's day, month and year: the date, or None when blank or wrong (an
-    error then names the field), and the parts to show again."""
-    parts = {part: query.get(f"{name}-{part}", "").strip() for part in PARTS}
-    if not any(parts.values()):
-        return None, parts
-    day, month, year = parts["day"], parts["month"], parts["year"]
-    try:
-        if not (DAY.fullmatch(day) and DAY.fullmatch(month) and YEAR.fullmatch(year)):
-            raise ValueError
-        return date(int(year), int(month), int(day)), parts
-    except ValueError:
-        message = f"{LABELS[name]}: must be a real date, like 31 3 2026"
-        errors.append(FieldError(name, f"{name}-day", message))
-        return None, parts
 
 
 def _iso(value: str | None, name: str, errors: list[FieldError]) -> date | None:
@@ -77,17 +53,6 @@ def _iso(value: str | None, name: str, errors: list[FieldError]) -> date | None:
     except ValueError:
         errors.append(FieldError(name, name, f"{LABELS[name]}: must be a date, like 2026-03-31"))
         return None
-
-
-def _period(
-    first: date | None, last: date | None, today: date, errors: list[FieldError]
-) -> ReportPeriod | None:
-    default = quarter_to_date(today)
-    found = report_period(first or default.first_day, last or default.last_day)
-    if isinstance(found, Refusal):
-        errors.append(FieldError("to", "to-day", "To: " + found.reason.removeprefix("to: ")))
-        return None
-    return found
 
 
 def _blank(value: str | None) -> str | None:
@@ -169,11 +134,9 @@ def reports_page(
 ) -> Response:
     engine = get_engine()
     now = clock.now(engine)
-    errors: list[FieldError] = []
-    query = dict(request.query_params)
-    first, first_parts = _date_input(query, "from", errors)
-    last, last_parts = _date_input(query, "to", errors)
-    period = None if errors else _period(first, last, london_date(now), errors)
+    asked = period_form(dict(request.query_params), london_date(now))
+    errors = list(asked.errors)
+    period = asked.period
     chosen = _blank(authority)
     with session_scope(engine) as session:
         authorities = openable_authorities(session, viewer.principal)
@@ -197,11 +160,6 @@ def reports_page(
         message = "Authority: " + report.reason.removeprefix("authority: ")
         errors.append(FieldError("authority", "authority", message))
         report = None
-    shown = period or quarter_to_date(london_date(now))
-    dates = {
-        "from": first_parts if any(first_parts.values()) else _parts(shown.first_day),
-        "to": last_parts if any(last_parts.values()) else _parts(shown.last_day),
-    }
     return _page(
         request,
         viewer,
@@ -209,13 +167,9 @@ def reports_page(
         period=period,
         authority=chosen,
         authorities=authorities,
-        dates=dates,
+        dates=asked.dates,
         errors=errors,
     )
-
-
-def _parts(day: date) -> dict[str, str]:
-    return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
 
 
 @router.get("/reports/compliance/{section}.csv")

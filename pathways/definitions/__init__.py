@@ -18,6 +18,7 @@ _LATEST: dict[str, PathwayDefinition] = {}
 BUILTIN_MODULES: tuple[str, ...] = (
     "pathways.definitions.care_leaver",
     "pathways.definitions.intentionality",
+    "pathways.definitions.request_for_support",
     "pathways.definitions.youth_1617_v1_0",
     "pathways.definitions.youth_1617",
 )

@@ -75,6 +75,13 @@ class TimerSpec(_Frozen):
     escalation_chain: ChainName | None = Field(
         default=None, description="walked one level per escalation-step period after breach"
     )
+    escalation_starts_at: int = Field(
+        default=0,
+        ge=0,
+        description="the chain level the breach itself alerts, besides escalate_to (0: none, "
+        "level 1 is alerted one escalation step after the breach); e.g. 2 for a disagreement "
+        "whose raising already told the first level, so the breach goes to the second",
+    )
     recurring: bool = Field(default=False, description="schedule the next occurrence on firing")
     on_breach: str | None = Field(
         default=None, description="a transition the system records when this timer breaches"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -115,6 +115,15 @@ class PersonDetails(StrictInput):
 
     full_name: PersonName
     date_of_birth: OptionalDate = None
+
+
+class HouseholdMember(PersonDetails):
+    """One member of a household, as a Request for Support lists them. Each becomes a Person
+    row on the case, like any other ``PersonDetails``; the contact details are personal data
+    and are kept, anonymised and digested with the rest of the row."""
+
+    relationship: Literal["parent", "child", "partner", "other_adult"]
+    contact_details: Annotated[str | None, Text(300, multiline=True)] = None
 
 
 class ConsentGiven(StrictInput):

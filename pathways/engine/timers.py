@@ -52,6 +52,9 @@ class TimerState:
     next_fire_at: datetime
     escalation_level: int
     chain_length: int
+    breach_level: int = 0
+    """The chain level the breach itself alerts (``TimerSpec.escalation_starts_at``); 0: none,
+    the walk starts at level 1 one escalation step after the breach."""
 
 
 @dataclass(frozen=True)
@@ -101,5 +104,6 @@ def fire(
 
 def _breach(timer: TimerState, escalation_step: Callable[[datetime], datetime]) -> Firing:
     # A breach skips a warning that was never sent: one alert per missed point, not two at once.
-    next_fire = escalation_step(timer.due_at) if timer.chain_length > 0 else None
-    return Firing("breach", "breached", next_fire, 0)
+    level = min(timer.breach_level, timer.chain_length)
+    next_fire = escalation_step(timer.due_at) if level < timer.chain_length else None
+    return Firing("breach", "breached", next_fire, level)

@@ -26,6 +26,24 @@ from pathways.principal import Actor
 from pathways.refusal import Refusal
 
 
+class FieldProblems(str):
+    """A guard's reason that also names each field it is about, as (field, rule) pairs: one
+    refusal that lists every missing item, with each marked at its own field on a form.
+    A plain ``str`` everywhere else, so a guard returning one still fits ``Guard``."""
+
+    problems: tuple[tuple[str, str], ...]
+
+    def __new__(cls, reason: str, problems: tuple[tuple[str, str], ...]) -> FieldProblems:
+        made = super().__new__(cls, reason)
+        made.problems = problems
+        return made
+
+
+def _refused(reason: str) -> Refusal:
+    problems = reason.problems if isinstance(reason, FieldProblems) else ()
+    return Refusal("refused", str(reason), problems=problems)
+
+
 @dataclass(frozen=True)
 class Plan:
     transition: TransitionSpec
@@ -126,11 +144,11 @@ def decide(
     if transition.guard is not None:
         reason = transition.guard(snapshot.facts, validated)
         if reason is not None:
-            return Refusal("refused", reason)
+            return _refused(reason)
     if transition.case_guard is not None:
         reason = transition.case_guard(snapshot, validated)
         if reason is not None:
-            return Refusal("refused", reason)
+            return _refused(reason)
     recorded = transition.records(snapshot.facts, validated) if transition.records else {}
     to_step = definition.step_after(transition, snapshot.state)
     ends = definition.steps[to_step].terminal

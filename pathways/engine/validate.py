@@ -49,6 +49,16 @@ def _reachable_steps(definition: PathwayDefinition) -> set[str]:
     return reached
 
 
+def _steps_reached_with_an_outcome(definition: PathwayDefinition) -> set[str]:
+    """Steps every way into which records an outcome: an ending from one may keep it (an RFS
+    closes with its triage outcome)."""
+    entries: dict[str, list[bool]] = {}
+    for transition in definition.transitions:
+        if transition.to_step != SAME_STEP:
+            entries.setdefault(transition.to_step, []).append(transition.outcome is not None)
+    return {step for step, outcomes in entries.items() if all(outcomes)}
+
+
 def definition_problems(
     definition: PathwayDefinition,
     known_rules: Collection[str],
@@ -62,6 +72,7 @@ def definition_problems(
     names = [t.name for t in definition.transitions]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"transition '{duplicate}' is defined more than once")
+    decided = _steps_reached_with_an_outcome(definition)
     opening = definition.transition(definition.opening_transition)
     if opening is None:
         problems.append(f"opening transition '{definition.opening_transition}' is not defined")
@@ -82,6 +93,7 @@ def definition_problems(
             transition.to_step != SAME_STEP
             and steps[transition.to_step].terminal
             and transition.outcome is None
+            and not set(transition.from_steps) <= decided
         ):
             problems.append(f"{where}: ends the case at '{transition.to_step}' without an outcome")
         if not transition.roles:

@@ -19,7 +19,6 @@ from sqlmodel import Session
 from application.kpis import (
     MAIN_DUTY_NOT_RECORDED,
     NO_CASES,
-    RFS_UNAVAILABLE,
     KpiReport,
     Line,
     Share,
@@ -317,14 +316,15 @@ def test_the_on_time_rate_per_rule_settles_closed_breached_and_past_due_timers(
     assert on_time.bars[0].label == RULES["joint-visit-1617"].short_title
 
 
-def test_rfs_feedback_waits_for_its_pathway(data: Data, session: Session) -> None:
+def test_rfs_feedback_with_no_requests_says_so(data: Data, session: Session) -> None:
     populate(data)
 
     rfs = kpi_report(session, DARTFORD, NOW).rfs_feedback
 
-    assert rfs.unavailable == RFS_UNAVAILABLE
-    assert rfs.headline is None
+    assert (rfs.overall.received, rfs.overall.text) == (0, "no feedback yet")
+    assert rfs.authorities == ()
     assert rfs.bars == ()
+    assert rfs.period.text == "01 Jan 2026 to 01 Mar 2026"
 
 
 def test_with_no_cases_every_share_says_no_cases_yet(data: Data, session: Session) -> None:
@@ -428,12 +428,12 @@ def test_the_page_has_a_section_a_chart_and_a_table_for_each_measure(
     for key in keys:
         assert f'<section class="govuk-!-margin-bottom-9" id="{key}"' in page
     charts = svgs(page)
-    assert len(charts) == 8  # every measure but the RFS one, which has no figures yet
+    assert len(charts) == 9
     assert all(chart.attrib["role"] == "img" for chart in charts)
-    assert page.count('<table class="govuk-table') == 8
+    assert page.count('<table class="govuk-table') == 10  # the RFS measure has two
     assert "40% (2 of 5)" in page
     assert "67% (2 of 3)" in page
-    assert "Not available yet: available once the Request for Support pathway is live." in page
+    assert "Requests received 01 Jan 2026 to 01 Mar 2026 (the quarter so far;" in page
     assert f"Not recorded yet: {MAIN_DUTY_NOT_RECORDED}." in page
     assert "Source: Seed 001 (Dartford Homelessness Strategy, Priority 1)" in page
     assert "Source: Seed 000" in page
@@ -445,7 +445,7 @@ def test_the_page_renders_with_no_cases(data: Data, session: Session) -> None:
     assert page.count(NO_CASES) > 10
     assert "No cases yet." in page
     charts = svgs(page)
-    assert len(charts) == 8
+    assert len(charts) == 9
 
 
 def test_the_page_escapes_what_it_shows(data: Data, session: Session) -> None:

@@ -140,6 +140,8 @@ def test_each_read_of_the_people_is_audited_and_the_auditor_lists_them(users: Us
         "full_name": NAME,
         "date_of_birth": BORN,
         "anonymised": False,
+        "contact_details": None,
+        "household_relationship": None,
     }
     assert api.json()["retention"]["retained_until"] is None
     shown = cli("case", "people", reference, "--as", "ho.dartford")

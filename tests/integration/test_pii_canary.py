@@ -1,12 +1,15 @@
-"""A canary person's name and date of birth must never leave the application database.
+"""A canary person's name, date of birth and contact details must never leave the application
+database.
 
 Cases carrying the canary go through transitions, a refused and a forbidden move, timer
 warnings, breaches and escalations (the real sweep flow under the virtual clock) and delivery
 to the SMTP sink; one of them is an intentional-homelessness case whose applicant is the
-canary, taken to the joint senior sign-off and its timers' warning. Then every place personal
-data must not reach is searched: the mail received, the Prefect server's runs, logs and
-artifacts (through its API and in its raw database), and the application's log file and root
-logger at DEBUG. Each search first proves it read real data
+canary, taken to the joint senior sign-off and its timers' warning; one is a Request for Support
+whose household is the canary and a parent, with their contact details, the referrer's e-mail
+address and free text naming the canary, taken through the triage warning to the feedback.
+Then every place personal data must not reach is searched: the mail received, the Prefect
+server's runs, logs and artifacts (through its API and in its raw database), and the
+application's log file and root logger at DEBUG. Each search first proves it read real data
 by finding the case references there, and every pathway run of the cases must have published
 its artifact, so the artifact search cannot pass by finding none.
 """
@@ -22,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
 from typing import NoReturn, TypeVar
+from urllib.parse import quote
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -66,7 +70,14 @@ NEEDLES = (
     "17 February 2009",
     "2009/02/17",
     "02/17/2009",
+    # The Request for Support's contact details, and the referrer's address: it may be the
+    # route of the referrer's own mail (its envelope and To header), and nowhere else.
+    "07700 900876",
+    "duty.referrer.k9q",
 )
+RFS_PARENT = ("Parent Quokkaflint", "1980-05-05")
+RFS_CONTACT = "07700 900876, the family's mobile"
+RFS_REFERRER = "duty.referrer.k9q@referrer.example"
 HO = "lha-housing-officer"
 SW = "ics-social-worker"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -207,6 +218,101 @@ def _intentionality_case(engine: Engine, at: datetime) -> str:
     return reference
 
 
+def _rfs_content() -> dict[str, object]:
+    members = [
+        {"full_name": CANARY_NAME, "date_of_birth": CANARY_DOB, "relationship": "child"},
+        {"full_name": RFS_PARENT[0], "date_of_birth": RFS_PARENT[1], "relationship": "parent"},
+    ]
+    return {
+        "household_members": [{**member, "contact_details": RFS_CONTACT} for member in members],
+        "synopsis": "Asked to leave by a relative; sofa surfing.",
+        "complicating_factors": "The parent's poor health.",
+        "duty_owed": "relief",
+        "duty_ends_on": "2026-06-08",
+        "lha_next_steps": "A private rented search.",
+        "interventions_tried": "Deposit scheme.",
+        "impact_of_interventions": "No offer yet.",
+        "agencies_involved": "The school.",
+        "referrer_name": "Duty Referrer",
+        "referrer_email": RFS_REFERRER,
+        "referrer_phone": "01632 960000",
+        "s184_letter_reference": "S184-CANARY",
+        "assessment_reference": "HA-CANARY",
+        "php_reference": "PHP-CANARY",
+        "family_consent": {"given": True, "scope": "Intensive Early Help"},
+    }
+
+
+def _record_all(
+    reference: str, actor: str, role: str, moves: list[tuple[str, Mapping[str, object], datetime]]
+) -> None:
+    for transition, payload, at in moves:
+        applied = record_step(
+            case_reference=reference,
+            transition=transition,
+            payload=payload,
+            actor=actor,
+            role=role,
+            now=at,
+        )
+        assert applied.status == "applied", applied.reason
+
+
+def _rfs_case(engine: Engine, at: datetime) -> str:
+    """A Request for Support whose household is the canary and a parent, with their contact
+    details and the referrer's address, through the triage warning, further enquiries whose
+    note names the canary, and the triage decision: the IFD's alerts and the referrer's
+    feedback are searched too."""
+    _set_clock(engine, at)
+    threshold = {
+        "support_level": 3,
+        "safeguarding_concern": False,
+        "nrpf_family_with_children": False,
+        "spoke_to_parents": False,
+        "why_not_spoken_to_parents": f"{CANARY_NAME} asked us not to, born {CANARY_DOB}.",
+        "consulted_safeguarding_lead": False,
+    }
+    opened = start_case(
+        pathway="request-for-support",
+        authority_id="dartford",
+        payload=threshold,
+        actor="ho1",
+        role=HO,
+        now=at,
+    )
+    reference = opened.case_reference
+    _record_all(
+        reference,
+        "ho1",
+        HO,
+        [
+            ("start_rfs", {}, at + timedelta(minutes=10)),
+            ("submit_rfs", _rfs_content(), at + timedelta(hours=1)),
+        ],
+    )
+    warns = _timer(engine, reference, "ifd_triage").next_fire_at
+    assert warns is not None, "the triage timer has no warning scheduled"
+    assert _sweep_and_deliver(engine, warns + timedelta(seconds=1)).get("warning")
+    decided = warns + timedelta(minutes=5)
+    enquiries = {
+        "contacted": ["parent"],
+        "contacted_at": warns.isoformat(),
+        "note": f"Called {RFS_PARENT[0]} on {RFS_CONTACT} about {CANARY_NAME}.",
+    }
+    _record_all(
+        reference,
+        "ifd1",
+        "ifd-triage-worker",
+        [
+            ("record_further_enquiries", enquiries, decided),
+            ("accept_intensive_early_help", {}, decided),
+        ],
+    )
+    _set_clock(engine, decided)
+    deliver_notifications()
+    return reference
+
+
 def _run_cases(engine: Engine) -> list[str]:
     closed = _open(referrer="referrals@school.example.com")
     overdue = _open()
@@ -256,7 +362,8 @@ def _run_cases(engine: Engine) -> list[str]:
     last = _timer(engine, overdue, "visit")
     assert last.next_fire_at is None, "the visit timer would fire in the next case's sweep"
     intentionality = _intentionality_case(engine, T0 + timedelta(weeks=4))
-    return [closed, overdue, withdrawn, intentionality]
+    request = _rfs_case(engine, T0 + timedelta(weeks=6))
+    return [closed, overdue, withdrawn, intentionality, request]
 
 
 def _search_mail(search: Search, sink: SmtpSink) -> None:
@@ -267,7 +374,13 @@ def _search_mail(search: Search, sink: SmtpSink) -> None:
             for name, value in mail.message.items()
         )
         envelope = f"{mail.sender} -> {', '.join(mail.recipients)}"
-        for text in (envelope, headers, mail.text(), mail.message.as_string()):
+        raw = mail.message.as_string()
+        if mail.recipients == [RFS_REFERRER]:
+            # The referrer's feedback is sent to the address they gave: only there may it be.
+            envelope = envelope.replace(RFS_REFERRER, "<the referrer>")
+            headers = headers.replace(f"To: {RFS_REFERRER}", "To: <the referrer>")
+            raw = raw.replace(f"To: {RFS_REFERRER}", "To: <the referrer>")
+        for text in (envelope, headers, mail.text(), raw):
             search.scan("smtp", where, text)
 
 
@@ -338,14 +451,38 @@ def _search_prefect_database(search: Search) -> None:
     assert {"flow_run", "log", "artifact"} <= set(tables), f"not a Prefect database: {tables}"
 
 
+# The referrer's address is the route of their feedback: the mail transport (Apprise sending,
+# the test's SMTP server receiving) names it at INFO and DEBUG, which only reach a handler here
+# because the test lowers the root logger to DEBUG. Anywhere else it is a leak.
+MAIL_TRANSPORT = ("apprise", "mail.log")
+
+
+def _route_only(logger: str, text: str) -> str:
+    if any(logger == name or logger.startswith(f"{name}.") for name in MAIL_TRANSPORT):
+        for written in (RFS_REFERRER, quote(RFS_REFERRER)):
+            text = text.replace(written, "<the referrer>")
+    return text
+
+
+def _logger_of(line: str) -> str:
+    """The logger of a line of the log file (LOG_FORMAT: date, time, level, process, logger:),
+    or "" for a line that continues a record."""
+    fields = line.split(" ", 5)
+    return fields[4].removesuffix(":") if len(fields) == 6 else ""
+
+
 def _search_application_logs(
     search: Search, log_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    search.scan("application log file", str(log_file), log_file.read_text(encoding="utf-8"))
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    logged = [_route_only(_logger_of(line), line) for line in lines]
+    search.scan("application log file", str(log_file), "\n".join(logged))
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     for record in caplog.records:
         where = f"{record.name}:{record.lineno}"
-        search.scan("root logger at DEBUG", where, formatter.format(record))
+        search.scan(
+            "root logger at DEBUG", where, _route_only(record.name, formatter.format(record))
+        )
 
 
 # The surfaces searched do not depend on the application database's backend.
@@ -361,8 +498,15 @@ def test_personal_data_stays_in_the_application_database(
 
     with session_scope(app_engine) as session:
         people = session.exec(select(Person)).all()
-        assert {(p.full_name, str(p.date_of_birth)) for p in people} == {(CANARY_NAME, CANARY_DOB)}
-        assert len(people) == len(references)
+        assert {(p.full_name, str(p.date_of_birth)) for p in people} == {
+            (CANARY_NAME, CANARY_DOB),
+            RFS_PARENT,
+        }
+        # One canary a case, and the Request for Support's household of two.
+        assert len(people) == len(references) + 1
+        assert {p.contact_details for p in people} == {None, RFS_CONTACT}
+    # The referrer's feedback reached the address they gave, so the search below reads it.
+    assert any(m.recipients == [RFS_REFERRER] for m in smtp_sink.received)
     # The sign-off warnings were sent, so the search below reads them.
     intentionality = references[-1]
     assert any(

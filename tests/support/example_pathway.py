@@ -4,20 +4,21 @@ an urgent call-back whose alerts fall back to the out-of-hours service."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel, EmailStr, Field
 
 from pathways.definitions import register
 from pathways.engine.definition import (
     ANY_STEP,
+    SAME_STEP,
     NotificationSpec,
     PathwayDefinition,
     StepSpec,
     TimerSpec,
     TransitionSpec,
 )
-from pathways.engine.inputs import PersonDetails, StrictInput
+from pathways.engine.inputs import HouseholdMember, PersonDetails, StrictInput
 from pathways.roles import Role
 from pathways.vocabulary import to_role
 
@@ -37,6 +38,12 @@ class VisitRecord(StrictInput):
 
 class ReviewRecord(StrictInput):
     progress: str
+
+
+class HouseholdRecord(StrictInput):
+    """People recorded at a later step than the opening, in a list: each a Person row."""
+
+    household_members: Annotated[list[HouseholdMember], Field(min_length=1, max_length=4)]
 
 
 def _visit_guard(_: Mapping[str, Any], data: BaseModel | None) -> str | None:
@@ -127,6 +134,16 @@ EXAMPLE = PathwayDefinition(
             to_step="awaiting_visit",
             roles=(HO, SW),
             opens_timers=("urgent_callback",),
+        ),
+        TransitionSpec(
+            name="record_household",
+            title="Household recorded",
+            from_steps=("awaiting_visit", "support"),
+            to_step=SAME_STEP,
+            roles=(HO, SW),
+            input_model=HouseholdRecord,
+            # A duty owed puts the case in the H-CLIC return, whose People section lists them.
+            records=lambda facts, data: {"lha_duty": "prevention"},
         ),
         TransitionSpec(
             name="record_review",

@@ -128,7 +128,8 @@ def render(
 
 
 def shown_label(one: FormField) -> str:
-    return one.label if one.required else f"{one.label} (optional)"
+    label = one.caption or one.label
+    return label if one.required else f"{label} (optional)"
 
 
 def legend_of(page: Page, element_id: str) -> str:
@@ -141,7 +142,7 @@ def legend_of(page: Page, element_id: str) -> str:
 
 
 def assert_field_rendered_once(page: Page, one: FormField) -> None:
-    if one.kind == "fieldset":
+    if one.kind in ("fieldset", "repeated"):
         assert one.children
         group = page.find(id=one.children[0].anchor)[0].enclosing("fieldset")
         while group is not None and not any(
@@ -202,7 +203,7 @@ def test_every_field_shows_its_error_and_is_described_by_it(key: str) -> None:
         (message,) = [n for n in page.find("p") if n.words() == f"Error: {error.message}"]
         described = page.find(id=one.anchor)[0]
         holders = [described, described.enclosing("fieldset")]
-        if one.kind == "fieldset":
+        if one.kind in ("fieldset", "repeated"):
             holders = [message.enclosing("fieldset")]
         assert any(
             h is not None and message.attrs["id"] in h.attrs.get("aria-describedby", "").split()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -25,6 +26,7 @@ def _apply(timer: TimerState, firing: Firing) -> TimerState:
         firing.next_fire_at or datetime.max.replace(tzinfo=UTC),
         firing.escalation_level,
         timer.chain_length,
+        timer.breach_level,
     )
 
 
@@ -117,3 +119,23 @@ def test_closed_timer_never_fires() -> None:
     timer = _timer(24, True, 2)
     closed = TimerState("closed", timer.warn_at, timer.due_at, timer.next_fire_at, 0, 2)
     assert fire(closed, START + timedelta(days=90), fixed_step) is None
+
+
+@given(
+    chain_length=st.integers(min_value=0, max_value=4),
+    breach_level=st.integers(min_value=0, max_value=5),
+    offsets=sweep_offsets,
+)
+def test_a_breach_that_starts_up_the_chain_alerts_each_later_level_once(
+    chain_length: int, breach_level: int, offsets: list[int]
+) -> None:
+    """A disagreement's breach reaches the second level (the raise told the first); the walk
+    then goes on one level per step to the top, each level once, never back down."""
+    timer = replace(_timer(24, False, chain_length), breach_level=breach_level)
+    # Enough sweeps after the offsets for every level to fire (each sweep fires one point).
+    extra = [timer.due_at + STEP * k for k in range(1, 7)]
+    sweeps = sorted([timer.due_at + timedelta(minutes=m) for m in offsets] + extra)
+    fired = _run(timer, sweeps)
+    start = min(breach_level, chain_length)
+    walked = [("escalation", level) for level in range(start + 1, chain_length + 1)]
+    assert fired == [("breach", start), *walked]
