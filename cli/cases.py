@@ -37,6 +37,7 @@ from application.case_commands import (
 from application.case_views import CaseView, TimerView, TransitionView, pathway_transitions
 from application.cases import Applied
 from application.documents import DOCUMENT_KINDS, DocumentKind, produce_document
+from application.people_in_inputs import described
 from application.principals import Acting
 from cli.common import FAILURE, console, fail, migrated_engine
 from cli.examples import load_example
@@ -243,7 +244,7 @@ def _table(title: str, headings: tuple[str, ...], rows: Sequence[Sequence[str | 
 
 
 def _people(view: CaseView) -> str:
-    return "; ".join(f"{r.replace('_', ' ')}: recorded" for r in view.people_recorded) or "none"
+    return "; ".join(f"{described(r)}: recorded" for r in view.people_recorded) or "none"
 
 
 def _due(timer: TimerView) -> Text:
@@ -525,7 +526,7 @@ def open_command(
         Text(f"opened {view.reference}: {view.pathway} {view.version}, authority {authority}")
     )
     for relationship in view.people_recorded:
-        typer.echo(f"{relationship.replace('_', ' ')}: recorded")
+        typer.echo(f"{described(relationship)}: recorded")
     _print_after_move(view, set())
 
 

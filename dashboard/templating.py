@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from application.case_views import ANY_STEP_LABEL
+from application.people_in_inputs import described
 from dashboard.charts import bar_chart, grouped_bar_chart
 from pathways.roles import ROLES, is_role
 
@@ -52,6 +53,7 @@ def environment() -> Environment:
     )
     env.filters["london_time"] = london_time
     env.filters["role_title"] = role_title
+    env.filters["person_label"] = described
     env.tests["contains_any_step"] = contains_any_step
     env.globals.update(bar_chart=bar_chart, grouped_bar_chart=grouped_bar_chart)
     return env

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from pathways.definitions.youth_1617_inputs import listed_once
 from pathways.engine.inputs import (
+    NEEDED_TO_SUBMIT,
     AuthorityReference,
     ConsentGiven,
     HappenedAt,
@@ -58,8 +59,6 @@ EscalationLevel = Literal[
 ]
 """The levels of spec §7's three chains, as a worker names the one that took a position."""
 SUPPORT_LEVELS: Final = (1, 2, 3, 4)
-NEEDED_TO_SUBMIT: Final[dict[str, Any]] = {"needed_to_submit": True}
-"""Optional in the model, needed before the request is sent: the form shows no "(optional)"."""
 RFS_PURPOSE: Final = "Request for Support: intensive Early Help / s.17 assessment"
 OPEN_ACCESS_PURPOSE: Final = "Early Help Open Access (Level 1-2 services)"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     StrictBool,
     ValidationInfo,
 )
@@ -117,13 +118,22 @@ class PersonDetails(StrictInput):
     date_of_birth: OptionalDate = None
 
 
+NEEDED_TO_SUBMIT: Final[dict[str, Any]] = {"needed_to_submit": True}
+"""Marks an optional field a step's gate requires (``dashboard.forms`` drops "(optional)")."""
+
+
 class HouseholdMember(PersonDetails):
     """One member of a household, as a Request for Support lists them. Each becomes a Person
     row on the case, like any other ``PersonDetails``; the contact details are personal data
     and are kept, anonymised and digested with the rest of the row."""
 
     relationship: Literal["parent", "child", "partner", "other_adult"]
-    contact_details: Annotated[str | None, Text(300, multiline=True)] = None
+    # Optional in the model so one refusal can name every member's missing details; the form
+    # does not call them optional (seed 002: "names, dates of birth and contact details").
+    date_of_birth: OptionalDate = Field(default=None, json_schema_extra=NEEDED_TO_SUBMIT)
+    contact_details: Annotated[str | None, Text(300, multiline=True)] = Field(
+        default=None, json_schema_extra=NEEDED_TO_SUBMIT
+    )
 
 
 class ConsentGiven(StrictInput):
