@@ -412,38 +412,28 @@ def submit_event(
         payload,
         limits=input_limits(now),
     )
-    if isinstance(decision, Refusal):
+
+    def refused(refusal: Refusal, audited: Mapping[str, str] = AUDITED_REFUSALS) -> Refusal:
         return _refuse_and_audit(
             session,
-            decision,
+            refusal,
             actor=acting.actor,
             action=f"{case.pathway}.{transition}",
             reference=case.reference,
             at=now,
+            audited=audited,
         )
+
+    if isinstance(decision, Refusal):
+        return refused(decision)
     # A step naming a manager who may not authorise it is a refused move, so it is audited.
     named = check_staff_references(session, case, decision.input)
     if named is not None:
-        return _refuse_and_audit(
-            session,
-            named,
-            actor=acting.actor,
-            action=f"{case.pathway}.{transition}",
-            reference=case.reference,
-            at=now,
-            audited={**AUDITED_REFUSALS, "invalid_input": "refused"},
-        )
+        return refused(named, {**AUDITED_REFUSALS, "invalid_input": "refused"})
     people, payload_without_people = people_in(decision.input)
     twice = already_recorded(session, case, people)
     if twice is not None:
-        return _refuse_and_audit(
-            session,
-            twice,
-            actor=acting.actor,
-            action=f"{case.pathway}.{transition}",
-            reference=case.reference,
-            at=now,
-        )
+        return refused(twice)
     persons = write_people(session, case, people)
     event = CaseEvent(
         case_id=case.id or 0,
