@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import types
 from collections.abc import Iterator
+from functools import cache
 from typing import Annotated, Any, Final, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, EmailStr
@@ -63,8 +64,12 @@ def _is_text(annotation: Any) -> bool:
     return annotation is EmailStr or (isinstance(annotation, type) and issubclass(annotation, str))
 
 
+@cache
 def personal_paths(model: type[BaseModel] | None) -> frozenset[Path]:
-    """The paths in a stored input of ``model`` that hold personal data."""
+    """The paths in a stored input of ``model`` that hold personal data.
+
+    Cached per model: every applied step asks it of its input model (``application.cases``),
+    and the answer is fixed by the class."""
     return frozenset() if model is None else frozenset(_model_paths(model, (), False))
 
 
