@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol, get_args
 
 from pydantic import BaseModel
 
@@ -134,8 +134,20 @@ def record_step(
     return runner(submitted.pathway, submitted.case_reference, submitted.event_id)
 
 
-ShareReason = Literal["cross_district_referral", "placement"]
+ShareReason = Literal["cross_district_referral", "placement", "duty_to_refer"]
+"""``duty_to_refer``: a care leaver referred to another district's housing authority (s.213B),
+whose staff then act on the case (acknowledge the referral, open the LHA duty)."""
 SHARE_BASIS = "seed 002, cross-district moves; spec §4"
+SHARE_BASES: Final[Mapping[str, str]] = {
+    "cross_district_referral": SHARE_BASIS,
+    "placement": SHARE_BASIS,
+    "duty_to_refer": "Housing Act 1996 s.213B (duty to refer); seed 004 §2.10; spec errata 16",
+}
+SHARE_REASON_WORDS: Final[Mapping[str, str]] = {
+    "cross_district_referral": "a cross-district referral",
+    "placement": "a placement in its district",
+    "duty_to_refer": "a care leaver referred to its housing authority (duty to refer)",
+}
 
 
 def share_case(
@@ -148,6 +160,10 @@ def share_case(
 ) -> Refusal | None:
     """Shares a case with another authority under the protocol, so its staff may act on it.
     Only staff of the authority the case belongs to may share it."""
+    if reason not in SHARE_BASES:
+        return Refusal(
+            "invalid_input", f"reason: must be one of {', '.join(get_args(ShareReason))}", "reason"
+        )
     engine = get_engine()
     at = now or clock.now(engine)
     with session_scope(engine) as session:
@@ -184,7 +200,7 @@ def share_case(
             action="case.shared",
             case_reference=case.reference,
             after={"with": authority_id, "reason": reason},
-            basis=SHARE_BASIS,
+            basis=SHARE_BASES[reason],
             at=at,
             covers=covers_records(case, share),
         )

@@ -2,15 +2,16 @@
 
 The move itself is a pure, declared rule (``pathways.version_moves``); this module checks who
 asks, locks the case, and writes the plan in one transaction: the case's version, step and
-facts, the timers it starts, and one audit event with the notes. A dry run reads the same
+facts, the timers it starts (a birthday clock counted from the person's row, which the pure
+planner never sees) and closes, and one audit event with the notes. A dry run reads the same
 case and builds the same plan, and writes nothing but an audited refusal of who is asking.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Final
+from datetime import date, datetime
+from typing import Any, Final
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -26,13 +27,13 @@ from application.cases import (
     snapshot_of,
 )
 from application.principals import Acting
-from application.timers import new_timer
+from application.timers import close_timers, new_timer
 from infrastructure import audit, clock
 from infrastructure.authority_config import authority_config
 from infrastructure.db import get_engine, session_scope
-from models import Case, CaseEvent, Timer
+from models import Case, CaseEvent, Person, Timer
 from pathways.definitions import get_definition
-from pathways.engine.definition import PathwayDefinition
+from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.principal import may_act_on
 from pathways.refusal import Refusal
 from pathways.roles import Role
@@ -52,6 +53,9 @@ class Migration:
     timers_opened: tuple[TimerOpened, ...]
     written: bool
     """False for a dry run: the plan as it would be written now."""
+    timers_overdue: tuple[str, ...] = ()
+    """Of the timers opened, those already past their due time at the move: the sweep breaches
+    them at once."""
 
 
 def may_migrate(acting: Acting) -> Refusal | None:
@@ -98,17 +102,62 @@ def _next_occurrence(session: Session, case: Case, name: str) -> int:
     return int(latest or 0) + 1
 
 
+class UncountedTimerError(ValueError):
+    """A timer the move starts counts from a date the case does not hold (a person's date of
+    birth erased, say): the move is refused rather than a clock guessed."""
+
+
+def _count_from(
+    session: Session, spec: TimerSpec, case: Case, facts: dict[str, Any], at: datetime
+) -> datetime | date:
+    """What the rule counts from: a person's date on their row (a birthday clock), a date the
+    case records, else the move itself."""
+    if spec.starts_from is None:
+        return at
+    if "." in spec.starts_from:
+        relationship, attribute = spec.starts_from.split(".", 1)
+        # The latest row: a person recorded again after a rejected step (people_in_inputs).
+        person = session.exec(
+            select(Person)
+            .where(Person.case_id == case.id, Person.relationship_to_case == relationship)
+            .order_by(col(Person.id).desc())
+        ).first()
+        value = getattr(person, attribute, None)
+    else:
+        value = facts.get(spec.starts_from)
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime | date):
+        return value
+    raise UncountedTimerError(
+        f"timer '{spec.name}' counts from '{spec.starts_from}', which is not recorded"
+    )
+
+
 def _new_timers(
     session: Session, definition: PathwayDefinition, case: Case, plan: MovePlan, at: datetime
 ) -> list[Timer]:
-    """The timers the move starts, counted from the move, with the authority's overrides."""
+    """The timers the move starts, started at the move, with the authority's overrides."""
     overrides = authority_config().authority(case.authority_id).rule_overrides
+    facts = plan.facts_after(case.facts)
     timers = []
     for name in plan.timers_to_open:
         spec = definition.timers[name]
         occurrence = _next_occurrence(session, case, name) if spec.recurring else 1
-        timers.append(new_timer(case.id or 0, spec, at, at, overrides, occurrence))
+        start = _count_from(session, spec, case, facts, at)
+        timers.append(new_timer(case.id or 0, spec, start, at, overrides, occurrence))
     return timers
+
+
+def _started(
+    session: Session, case: Case, plan: MovePlan, at: datetime
+) -> tuple[PathwayDefinition, list[Timer]] | Refusal:
+    """The new version and the timers the move would start, or why they cannot be counted."""
+    definition = get_definition(plan.pathway, plan.to_version)
+    try:
+        return definition, _new_timers(session, definition, case, plan, at)
+    except UncountedTimerError as missing:
+        return Refusal("refused", f"{missing}: the case cannot be moved")
 
 
 def _write(
@@ -126,6 +175,8 @@ def _write(
     case.facts = audit.normalise(plan.facts_after(case.facts))
     case.version += 1
     session.add(case)
+    # Closed first: a timer the new version has no place for takes no closed_by from it.
+    closed = close_timers(session, case, plan.timers_to_close, at)
     # A running timer keeps its clock; which steps close it is now the new version's. Locked,
     # so the audit event covers it as it is written, a sweep's firing committed meanwhile too.
     running = session.exec(
@@ -152,12 +203,32 @@ def _write(
             "facts_removed": list(plan.facts_to_remove),
             "timers_kept": list(plan.timers_kept),
             "timers_opened": [timer.name for timer in timers],
+            # Names only: a birthday clock's due date would give the date of birth away.
+            "timers_overdue": [timer.name for timer in timers if timer.due_at <= at],
+            "timers_closed": [timer.name for timer in closed],
             "notes": list(plan.notes),
         },
         basis=plan.basis,
         at=at,
-        covers=covers(case, *running, *timers),
+        covers=covers(case, *closed, *running, *timers),
     )
+
+
+def _refuse_move(
+    session: Session, acting: Acting, case: Case, refusal: Refusal, dry_run: bool, at: datetime
+) -> Refusal:
+    if not dry_run and refusal.code in AUDITED_MOVE_REFUSALS:
+        audit.record(
+            session,
+            actor=acting.username,
+            role=acting.role,
+            action=f"{case.pathway}.{ATTEMPTED}.refused",
+            case_reference=case.reference,
+            after={"reason": refusal.reason, "code": refusal.code},
+            basis="declared pathway version moves (pathways.version_moves)",
+            at=at,
+        )
+    return refusal
 
 
 def _migrate(
@@ -185,24 +256,16 @@ def _migrate(
         pending_events=_pending_events(session, case),
     )
     if isinstance(plan, Refusal):
-        if not dry_run and plan.code in AUDITED_MOVE_REFUSALS:
-            audit.record(
-                session,
-                actor=acting.username,
-                role=acting.role,
-                action=f"{case.pathway}.{ATTEMPTED}.refused",
-                case_reference=case.reference,
-                after={"reason": plan.reason, "code": plan.code},
-                basis="declared pathway version moves (pathways.version_moves)",
-                at=at,
-            )
-        return plan
-    definition = get_definition(plan.pathway, plan.to_version)
-    timers = _new_timers(session, definition, case, plan, at)
+        return _refuse_move(session, acting, case, plan, dry_run, at)
+    started = _started(session, case, plan, at)
+    if isinstance(started, Refusal):
+        return _refuse_move(session, acting, case, started, dry_run, at)
+    definition, timers = started
     opened = tuple(TimerOpened(t.name, t.rule_id, t.due_at) for t in timers)
+    overdue = tuple(t.name for t in timers if t.due_at <= at)
     if not dry_run:
         _write(session, acting, case, definition, plan, timers, at)
-    return Migration(case.reference, plan, opened, written=not dry_run)
+    return Migration(case.reference, plan, opened, written=not dry_run, timers_overdue=overdue)
 
 
 def migrate_case(

@@ -8,10 +8,10 @@ rationale, which is free text and may name someone.
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Final, Literal, Union, get_args, get_origin
 
 from pydantic import AwareDatetime, BaseModel, EmailStr
 from sqlalchemy import ColumnElement, or_
@@ -19,7 +19,11 @@ from sqlmodel import Session, col, select
 
 from application.cases import check_access, load_case, snapshot_of
 from application.principals import Acting
-from infrastructure.authority_config import rule_overrides_for
+from infrastructure.authority_config import (
+    UnknownAuthorityError,
+    authority_config,
+    rule_overrides_for,
+)
 from models import (
     Authority,
     Case,
@@ -32,14 +36,33 @@ from models import (
     Person,
     Timer,
 )
-from pathways.case_policy import describe_policy, policy_of
-from pathways.deadlines import RULES
+from pathways.calendar import london_date
+from pathways.care_leaver_local_connection import (
+    DEFAULT_POLICY,
+    POLICY_KEY,
+    ChosenAuthority,
+    DirectoryAuthority,
+    LocalConnectionInputError,
+    OutsideDirectory,
+    local_connection,
+    policy_in_force,
+    s23c_duty_subsists,
+)
+from pathways.case_policy import CARE_LEAVER, describe_policy, policy_of
+from pathways.deadlines import RULES, Rule
 from pathways.definitions import get_definition
-from pathways.engine.definition import ANY_STEP, SAME_STEP, PathwayDefinition, TransitionSpec
+from pathways.engine.definition import (
+    ANY_STEP,
+    SAME_STEP,
+    PathwayDefinition,
+    TimerSpec,
+    TransitionSpec,
+)
 from pathways.engine.snapshot import CaseSnapshot
 from pathways.engine.transitions import decide
 from pathways.principal import Actor, Principal
 from pathways.refusal import Refusal
+from pathways.timer_basis import counts_from, legal_source
 
 SIMPLE_TYPES: dict[Any, str] = {
     bool: "true/false",
@@ -211,6 +234,17 @@ class TimerView:
     """The unit the rule counts in (pathways.deadlines.Unit): how its countdown is told."""
     override: str | None = None
     """The authority's own period for this rule, where config/authorities.yaml sets one."""
+    due_on: date | None = None
+    """The Europe/London date a day-level rule falls due (it ends at 23:59 that day); None for
+    an exact-instant rule, whose ``due_at`` is the moment itself."""
+    counts_from: str = ""
+    """What it counts from, in words, never the date itself: "counts from the young person's
+    date of birth: 16th birthday + 3 months" (pathways.timer_basis)."""
+    legal_source: str = ""
+    """The citation's first clause (the whole is ``citation``): "T17; SI 2010/959 reg.42(1)"."""
+    overdue_at_opening: bool = False
+    """Opened with the case and due before it opened (a case opened late): the work was already
+    late when the case reached the system, not made late here."""
 
     @property
     def closed_late(self) -> bool:
@@ -242,6 +276,31 @@ class LinkedCase:
     reference: str
     pathway: str
     relation: Literal["opened from", "opened"]
+    by_step: str = ""
+    """The title of the step on the source case that opened the linked one (the 16/17
+    intake's s.20 hand-off, a care leaver's B9 hand-off), where it can be told."""
+
+
+@dataclass(frozen=True)
+class DutyToReferView:
+    """A care leaver's duty-to-refer referral (B7, s.213B) and the local connection the care
+    leaver rule gives with the chosen authority. An authority outside the directory is not
+    named: its name was typed, so it is personal data and stays in the stored input."""
+
+    authority: str
+    """The directory authority's name, or "an authority outside the directory"."""
+    authority_id: str | None
+    situation: str
+    referred_on: date | None
+    acknowledged_on: date | None
+    local_connection: str
+    """``pathways.care_leaver_local_connection.LocalConnectionCode``, or "" when the case's
+    facts cannot be assessed (the reason is then the basis)."""
+    local_connection_words: str
+    basis: str
+    """Why, with its legal sources (s.199(8)-(9) HA 1996, seed 004 §2.9, spec errata 16)."""
+    policy: str
+    """The case policy ``care_leaver_local_connection`` the case opened under."""
 
 
 @dataclass(frozen=True)
@@ -271,10 +330,18 @@ class CaseView:
     consents: list[ConsentView] = field(default_factory=list)
     route: list[str] = field(default_factory=list)
     """The steps the case has been at, in order, ending at the current one."""
+    duty_to_refer: DutyToReferView | None = None
+    """A care-leaver case's duty-to-refer referral, with the local connection; else None."""
 
     @property
     def overdue(self) -> int:
         return sum(timer.overdue for timer in self.timers)
+
+    @property
+    def timers_overdue_at_opening(self) -> list[TimerView]:
+        """What was already overdue when the case opened, as the opening's answer and the case
+        page say it ("already overdue when the case opened")."""
+        return [timer for timer in self.timers if timer.overdue_at_opening]
 
 
 def is_overdue(status: str, due_at: datetime, now: datetime) -> bool:
@@ -312,9 +379,29 @@ def timer_views(
                 if rule and timer.rule_id in overrides
                 else None
             ),
+            due_on=london_date(timer.due_at) if rule and not rule.is_datetime else None,
+            counts_from=_counts_from(definition.timers.get(timer.name), rule, case, overrides),
+            legal_source=legal_source(timer.citation),
+            overdue_at_opening=_overdue_at_opening(timer, case),
         )
         for timer in timers
     ]
+
+
+def _overdue_at_opening(timer: Timer, case: Case) -> bool:
+    # A timer's created_at is the application time of the event that opened it, so no later
+    # step's timer can be mistaken for one of the opening's.
+    return timer.created_at <= case.opened_at and timer.due_at <= case.opened_at
+
+
+def _counts_from(
+    spec: TimerSpec | None, rule: Rule | None, case: Case, overrides: Mapping[str, int]
+) -> str:
+    if spec is None or rule is None:
+        return ""
+    own = case.facts.get(spec.amount_from) if spec.amount_from else None
+    amount = int(own) if own is not None else overrides.get(rule.id, rule.default)
+    return counts_from(rule, spec.starts_from, amount)
 
 
 def _steps(session: Session, definition: PathwayDefinition, case_id: int) -> list[StepView]:
@@ -389,10 +476,99 @@ def route_of(definition: PathwayDefinition, transitions: list[str]) -> list[str]
 def _linked(session: Session, case: Case) -> list[LinkedCase]:
     linked = []
     if case.linked_case_id is not None and (source := session.get(Case, case.linked_case_id)):
-        linked.append(LinkedCase(source.reference, source.pathway, "opened from"))
-    opened = session.exec(select(Case).where(Case.linked_case_id == case.id)).all()
-    linked.extend(LinkedCase(other.reference, other.pathway, "opened") for other in opened)
+        by_step = _opened_by_step(session, source, case)
+        linked.append(LinkedCase(source.reference, source.pathway, "opened from", by_step))
+    opened = session.exec(
+        select(Case).where(Case.linked_case_id == case.id).order_by(col(Case.id))
+    ).all()
+    linked.extend(
+        LinkedCase(other.reference, other.pathway, "opened", _opened_by_step(session, case, other))
+        for other in opened
+    )
     return linked
+
+
+def _opened_by_step(session: Session, source: Case, linked: Case) -> str:
+    """The title of the source case's step that opened ``linked``: its opening event's key
+    names the source event (``application.cases._open_linked_case``)."""
+    prefix = f"linked-from:{source.reference}:"
+    key = session.exec(
+        select(CaseEvent.idempotency_key).where(
+            CaseEvent.case_id == linked.id, col(CaseEvent.idempotency_key).startswith(prefix)
+        )
+    ).first()
+    event_id = key.removeprefix(prefix) if key else ""
+    event = session.get(CaseEvent, int(event_id)) if event_id.isdigit() else None
+    if event is None or event.case_id != source.id:
+        return ""
+    spec = get_definition(source.pathway, source.definition_version).transition(event.transition)
+    return spec.title if spec else event.transition
+
+
+SITUATION_WORDS: Final[Mapping[str, str]] = {
+    "threatened_within_56_days": "threatened with homelessness within 56 days",
+    "homeless": "homeless",
+}
+CONNECTION_WORDS: Final[Mapping[str, str]] = {
+    "two_tier_every_district": "Yes: with every district of the county (the care leaver rule)",
+    "children_services_area": "Yes: with the area of the children's services authority that "
+    "looked after them (the care leaver rule)",
+    "not_by_care_leaver_rule": "None by the care leaver rule (the housing officer assesses any "
+    "other connection)",
+    "not_assessed_outside_directory": "Not assessed: the authority is outside the directory",
+}
+OUTSIDE_DIRECTORY: Final = "an authority outside the directory"
+
+
+def _fact_day(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _duty_to_refer(session: Session, case: Case) -> DutyToReferView | None:
+    referral = case.facts.get("duty_to_refer")
+    if case.pathway != CARE_LEAVER or not isinstance(referral, Mapping):
+        return None
+    authority_id = referral.get("to_authority")
+    recorded = policy_of(case.facts)
+    # s.23C(6)-(7): to 21, and beyond while a programme in the pathway plan continues. The
+    # case records no programme; support to 25 is s.23CZB's, not s.23C's, so it does not
+    # carry the s.199(8)-(9) connection past 21 (``s23c_duty_subsists``).
+    lasts = s23c_duty_subsists(
+        under_21=not case.facts.get("reached_21"), programme_beyond_21_continues=False
+    )
+    name: str | None = None
+    code: str
+    try:
+        chosen: ChosenAuthority
+        if isinstance(authority_id, str) and authority_id:
+            configured = authority_config().authority(authority_id)
+            name = session.exec(select(Authority.name).where(Authority.id == authority_id)).first()
+            chosen = DirectoryAuthority(authority_id, configured.kind, configured.children_services)
+        else:
+            # The typed name is never read back here: the rule does not depend on it.
+            chosen = OutsideDirectory(OUTSIDE_DIRECTORY)
+        found = local_connection(
+            responsible_authority=case.facts.get("responsible_authority", "kcc"),
+            chosen=chosen,
+            policy=policy_in_force(recorded),
+            s23c_duty_lasts=lasts,
+        )
+        code, words, basis = found.code, CONNECTION_WORDS[found.code], found.basis
+    except (LocalConnectionInputError, UnknownAuthorityError) as unassessable:
+        code, words = "", "Not assessed: the case's details do not allow it"
+        basis = str(unassessable)
+    situation = str(referral.get("situation", ""))
+    return DutyToReferView(
+        authority=name or (authority_id if isinstance(authority_id, str) else OUTSIDE_DIRECTORY),
+        authority_id=authority_id if isinstance(authority_id, str) else None,
+        situation=SITUATION_WORDS.get(situation, situation.replace("_", " ")),
+        referred_on=_fact_day(referral.get("referred_on")),
+        acknowledged_on=_fact_day(case.facts.get("referral_acknowledged_on")),
+        local_connection=code,
+        local_connection_words=words,
+        basis=basis,
+        policy=str(recorded.get(POLICY_KEY, DEFAULT_POLICY)),
+    )
 
 
 def _visible(session: Session, viewer: Acting, reference: str, view: str) -> Case | Refusal:
@@ -461,6 +637,7 @@ def _view_of(session: Session, case: Case, now: datetime) -> CaseView:
         policy=describe_policy(policy_of(case.facts), case.pathway),
         consents=_consents(session, case_id),
         route=route_of(definition, [step.transition for step in steps]),
+        duty_to_refer=_duty_to_refer(session, case),
     )
 
 

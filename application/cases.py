@@ -113,6 +113,7 @@ def snapshot_of(session: Session, case: Case, now: datetime | None = None) -> Ca
         people=frozenset(people),
         today=london_date(now) if now is not None else None,
         in_force=in_force(),
+        rule_overrides=authority_config().authority(case.authority_id).rule_overrides,
     )
 
 
@@ -472,6 +473,9 @@ class TimerOpened:
     name: str
     rule_id: str
     due_at: datetime
+    overdue: bool = False
+    """Due before the event that opened it (a case opened late): overdue from the start, and
+    the next sweep breaches it."""
 
 
 @dataclass(frozen=True)
@@ -530,6 +534,9 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
     )
     if isinstance(decision, Refusal):
         return _reject(session, case, event, decision)
+    linked_refusal = _linked_case_refusal(session, case, event, decision)
+    if linked_refusal is not None:
+        return _reject(session, case, event, linked_refusal)
     follow_ups, summary = _apply_plan(session, definition, case, event, decision)
     return Applied(
         case.reference, event_id, "applied", case.state, follow_ups=follow_ups, summary=summary
@@ -614,6 +621,7 @@ def _apply_plan(
     follow_ups = (
         [_open_linked_case(session, case, event, plan)] if plan.transition.opens_case else []
     )
+    share = _share_named_authority(session, case, event, plan)
     event.status = "applied"
     event.applied_at = at
     session.add(event)
@@ -631,11 +639,20 @@ def _apply_plan(
             "event_id": event.id,
             "timers_opened": [t.name for t in opened],
             "timers_closed": list(plan.timers_to_close),
+            **({"shared_with": share.authority_id} if share is not None else {}),
         },
         basis=plan.transition.citation or definition.citation,
         at=at,
         covers=covers(
-            case, event, step, *consents, decision, *closed, *opened, *queued_by(session, event)
+            case,
+            event,
+            step,
+            *consents,
+            decision,
+            share,
+            *closed,
+            *opened,
+            *queued_by(session, event),
         ),
     )
     log.info("case %s: %s -> %s (event %s)", case.reference, plan.from_step, plan.to_step, event.id)
@@ -643,18 +660,55 @@ def _apply_plan(
         transition=plan.transition.name,
         from_step=plan.from_step,
         to_step=plan.to_step,
-        timers_opened=tuple(TimerOpened(t.name, t.rule_id, t.due_at) for t in opened),
+        timers_opened=tuple(
+            TimerOpened(t.name, t.rule_id, t.due_at, t.due_at <= at) for t in opened
+        ),
         timers_closed=plan.timers_to_close,
         notifications=tuple(route_kinds),
     )
     return follow_ups, summary
 
 
-def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Plan) -> FollowUp:
-    """Opens the linked case in this transaction; its opening event runs after this one."""
+def _share_named_authority(
+    session: Session, case: Case, event: CaseEvent, plan: Plan
+) -> CaseShare | None:
+    """The share a step declares (``shares_with``), written in its own transaction and covered
+    by its audit row, so the authority's staff can act on the case at once."""
+    if plan.transition.shares_with is None:
+        return None
+    authority_id = case.facts.get(plan.transition.shares_with)
+    if (
+        not isinstance(authority_id, str)
+        or authority_id == case.authority_id
+        or session.get(Authority, authority_id) is None
+        or authority_id in shared_with(session, case)
+    ):
+        return None
+    share = CaseShare(
+        case_id=case.id or 0,
+        authority_id=authority_id,
+        reason=plan.transition.share_reason or plan.transition.name,
+        shared_by=event.actor,
+        shared_at=event.occurred_at,
+    )
+    session.add(share)
+    return share
+
+
+@dataclass(frozen=True)
+class _LinkedOpening:
+    definition: PathwayDefinition
+    people: Mapping[str, RecordedPerson]
+    payload: Mapping[str, Any]
+
+
+def _linked_opening(
+    session: Session, source: Case, facts: Mapping[str, Any], plan: Plan
+) -> _LinkedOpening:
+    """What the linked case opens with: the people copied (renamed where its pathway names
+    them differently) and its opening input, from this case's facts after the step."""
     spec = plan.transition.opens_case
     assert spec is not None
-    definition = get_definition(spec.pathway, spec.version)
     copied = session.exec(
         select(Person)
         .where(
@@ -663,7 +717,10 @@ def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Pl
         .order_by(col(Person.id))
     ).all()
     # A label recorded again after a rejected step: its latest row (people_in_inputs).
-    latest = {person.relationship_to_case: person for person in copied}
+    latest = {
+        spec.people_as.get(person.relationship_to_case, person.relationship_to_case): person
+        for person in copied
+    }
     people = {
         label: RecordedPerson(
             field=label,
@@ -674,21 +731,62 @@ def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Pl
         )
         for label, person in latest.items()
     }
-    payload = spec.payload(source.facts, plan.input) if spec.payload else {}
+    payload = spec.payload(facts, plan.input) if spec.payload else {}
+    return _LinkedOpening(get_definition(spec.pathway, spec.version), people, payload)
+
+
+def _linked_case_refusal(
+    session: Session, case: Case, event: CaseEvent, plan: Plan
+) -> Refusal | None:
+    """A step that opens a linked case is refused if that case could not open: otherwise the
+    hand-off would leave a case stuck at its first step, and this one would think it done."""
+    if plan.transition.opens_case is None:
+        return None
+    linked = _linked_opening(session, case, {**case.facts, **plan.recorded_facts}, plan)
+    person_inputs = {
+        label: {
+            key: value
+            for key, value in (
+                ("full_name", person.full_name),
+                ("date_of_birth", person.date_of_birth),
+            )
+            if value is not None
+        }
+        for label, person in linked.people.items()
+    }
+    decision = decide(
+        linked.definition,
+        CaseSnapshot(linked.definition.initial_step, facts=opening_facts(case.authority_id)),
+        linked.definition.opening_transition,
+        Actor(event.actor, "system"),
+        {**linked.payload, **person_inputs},
+        limits=input_limits(event.occurred_at),
+    )
+    if not isinstance(decision, Refusal):
+        return None
+    return Refusal(
+        "refused",
+        f"the linked {linked.definition.name} case could not open: {decision.reason}",
+    )
+
+
+def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Plan) -> FollowUp:
+    """Opens the linked case in this transaction; its opening event runs after this one."""
+    linked = _linked_opening(session, source, source.facts, plan)
     case, opening = _write_new_case(
         session,
-        definition,
+        linked.definition,
         authority_id=source.authority_id,
         linked_case_id=source.id,
-        people=people,
-        payload=payload,
+        people=linked.people,
+        payload=linked.payload,
         actor=Actor(event.actor, "system"),
         idempotency_key=f"linked-from:{source.reference}:{event.id}",
         at=event.occurred_at,
         audit_after={"linked_from": source.reference},
-        basis=plan.transition.citation or definition.citation,
+        basis=plan.transition.citation or linked.definition.citation,
     )
-    return (definition.name, case.reference, opening.id or 0)
+    return (linked.definition.name, case.reference, opening.id or 0)
 
 
 def _record_consents(

@@ -37,6 +37,7 @@ from notifications.coverage import insert_outbox, queued_covers
 from notifications.messages import message_rows
 from notifications.recipients import RouteResolver
 from pathways.audit_anchors import Anchor
+from pathways.deadlines import due_date_reveals_birthday
 from pathways.definitions import get_definition
 from pathways.engine.definition import PathwayDefinition, TimerSpec
 from pathways.engine.timers import Firing, TimerState, fire
@@ -220,7 +221,7 @@ def fire_due_timers(engine: Engine, now: datetime, limit: int = 5000) -> SweepRe
                 facts=row.facts or {},
                 pathway_title=definition.title,
                 event=f"{spec.title_for(overrides[row.authority_id])}: {EVENT_TITLES[firing.kind]}",
-                due=row.due_at,
+                due=None if due_date_reveals_birthday(row.rule_id) else row.due_at,
                 owning_team=row.owner_team,
                 recipients=_recipients(
                     spec,

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, cast, get_args
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from application.case_commands import (
+    SHARE_REASON_WORDS,
     ShareReason,
     act_as,
     list_cases,
@@ -208,6 +209,8 @@ def when(moment: datetime | None) -> str:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(LONDON).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
     if is_dataclass(value) and not isinstance(value, type):
         return _jsonable(asdict(value))
     if isinstance(value, dict):
@@ -248,10 +251,42 @@ def _people(view: CaseView) -> str:
 
 
 def _due(timer: TimerView) -> Text:
-    due = Text(when(timer.due_at))
+    # A day-level rule ends with its day: the date is the deadline, not 23:59 on it.
+    due = Text(_due_day(timer))
     if timer.overdue:
         due.append("  OVERDUE", style="bold red")
+        if timer.overdue_at_opening:
+            due.append(" since before the case opened")
     return due
+
+
+def _due_day(timer: TimerView) -> str:
+    return timer.due_on.strftime("%a %d %b %Y") if timer.due_on else when(timer.due_at)
+
+
+def overdue_at_opening_lines(view: CaseView) -> list[str]:
+    """What the opening found already late, one line a timer, as the case page's banner says."""
+    return [
+        f"already overdue when the case opened: {timer.title}, due {_due_day(timer)}"
+        for timer in view.timers_overdue_at_opening
+    ]
+
+
+def _referral_rows(view: CaseView) -> list[list[str | Text]]:
+    referral = view.duty_to_refer
+    if referral is None:
+        return []
+    return [
+        ["chosen authority", referral.authority],
+        ["situation", referral.situation],
+        ["referred on", referral.referred_on.isoformat() if referral.referred_on else "—"],
+        [
+            "acknowledged on",
+            referral.acknowledged_on.isoformat() if referral.acknowledged_on else "not yet",
+        ],
+        ["local connection", referral.local_connection_words],
+        ["basis", referral.basis],
+    ]
 
 
 def _status(timer: TimerView) -> str:
@@ -266,10 +301,17 @@ def _timer_rows(timers: list[TimerView]) -> list[list[str | Text]]:
 TIMER_HEADINGS = ("timer", "title", "rule", "due (UK time)", "status", "escalation")
 
 
+def _basis_rows(timers: list[TimerView]) -> list[list[str | Text]]:
+    return [[t.name, t.counts_from, t.legal_source] for t in timers if t.counts_from]
+
+
 def _print_case(view: CaseView, now: datetime, wide: bool) -> None:
     out = console(wide)
     outcome = f"{view.outcome_code} ({view.outcome_label})" if view.outcome_code else "—"
-    linked = ", ".join(f"{c.relation} {c.reference} ({c.pathway})" for c in view.linked_cases)
+    linked = "; ".join(
+        f"{c.relation} {c.reference} ({c.pathway})" + (f" by {c.by_step}" if c.by_step else "")
+        for c in view.linked_cases
+    )
     summary = Table.grid(padding=(0, 2))
     for label, value in (
         ("case", view.reference),
@@ -297,7 +339,11 @@ def _print_case(view: CaseView, now: datetime, wide: bool) -> None:
         out.print(Text("Decisions: none recorded"))
     if view.policy:
         out.print(_table("Authority policy", ("choice", "setting", "source"), view.policy))
+    if referral := _referral_rows(view):
+        out.print(_table("Duty to refer (s.213B)", ("item", "detail"), referral))
     out.print(_table("Timers", TIMER_HEADINGS, _timer_rows(view.timers)))
+    if basis := _basis_rows(view.timers):
+        out.print(_table("Timer sources", ("timer", "basis", "legal source"), basis))
     sent = [[when(n.created_at), n.event_type, n.recipient, n.status] for n in view.notifications]
     out.print(_table("Notifications", ("queued", "event", "recipient", "status"), sent))
 
@@ -527,6 +573,8 @@ def open_command(
     )
     for relationship in view.people_recorded:
         typer.echo(f"{described(relationship)}: recorded")
+    for line in overdue_at_opening_lines(view):
+        typer.echo(line)
     _print_after_move(view, set())
 
 
@@ -574,14 +622,19 @@ def share_command(
     reason: Annotated[
         str,
         typer.Option(
-            "--reason", metavar="|".join(get_args(ShareReason)), help="Why, under the protocol."
+            "--reason",
+            metavar="|".join(get_args(ShareReason)),
+            help="Why, under the protocol: "
+            + "; ".join(f"{key}, {words}" for key, words in SHARE_REASON_WORDS.items())
+            + ".",
         ),
     ],
     username: As,
     role: Role = None,
 ) -> None:
-    """Share a case with another authority (a cross-district referral, or a placement in its
-    district), so its staff may act on it. Only the owning authority's staff may share."""
+    """Share a case with another authority (a cross-district referral, a placement in its
+    district, or a care leaver referred to its housing authority under the duty to refer), so
+    its staff may act on it. Only the owning authority's staff may share."""
     reference = _reference(reference)
     if reason not in get_args(ShareReason):
         fail(f"--reason: '{reason}' is not one of {', '.join(get_args(ShareReason))}")
@@ -595,7 +648,7 @@ def share_command(
     )
     if refused is not None:
         _refused(refused)
-    typer.echo(f"{reference} is shared with {authority} ({reason.replace('_', ' ')})")
+    typer.echo(f"{reference} is shared with {authority} ({SHARE_REASON_WORDS[reason]})")
 
 
 def _write_new(path: Path, text: str) -> None:
@@ -714,7 +767,9 @@ def list_command(
 @case_app.command(
     "migrate",
     help="Move a running case onto the newer version of its pathway, along the move declared "
-    "for it (youth-1617-intake 1.0 -> 1.1: issue #9), and say what changed for the case. "
+    "for it (youth-1617-intake 1.0 -> 1.1: issue #9; care-leaver-transition 0.1 and 0.2 -> "
+    "1.0: issue #12), and say what changed for the case: the steps it gains, the timers it "
+    "starts and closes. "
     "A coordinator or operator role only. --all moves every open case you may act on that "
     "has a declared move, each on its own; --dry-run prints the plan and writes nothing.",
 )
@@ -785,7 +840,15 @@ def migrate_command(
             typer.echo(wrapped(note))
         starts = "timer started" if moved.written else "timer it would start"
         for timer in moved.timers_opened:
-            typer.echo(wrapped(f"{starts}: {timer.name}, due {when(timer.due_at)}"))
+            late = (
+                " (already overdue: the sweep breaches it at once)"
+                if timer.name in moved.timers_overdue
+                else ""
+            )
+            typer.echo(wrapped(f"{starts}: {timer.name}, due {when(timer.due_at)}{late}"))
+        closes = "timer closed" if moved.written else "timer it would close"
+        for name in plan.timers_to_close:
+            typer.echo(wrapped(f"{closes}: {name}"))
     if refused:
         raise typer.Exit(REFUSED_NOW)
 

@@ -13,6 +13,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from infrastructure.settings import get_settings
+from pathways.care_leaver_local_connection import DEFAULT_POLICY as DEFAULT_LOCAL_CONNECTION
+from pathways.care_leaver_local_connection import LocalConnectionPolicy
 from pathways.office_hours import OfficeHours, OfficeHoursError
 
 AuthorityKind = Literal["district", "unitary"]
@@ -60,6 +62,7 @@ class CasePolicy(BaseModel):
     reviews_start: Literal["case_opened", "caf_plan_agreed"] = "case_opened"
     family_ih_signoff: bool = True
     rfs_nrpf_below_threshold: bool = True
+    care_leaver_local_connection: LocalConnectionPolicy = DEFAULT_LOCAL_CONNECTION
     role_seniority: dict[str, int] = Field(
         default_factory=lambda: {
             "lha-housing-officer": 1,

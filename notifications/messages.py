@@ -19,6 +19,7 @@ from models import Case, CaseEvent, Notification, Timer
 from notifications.context import case_link, format_due, minimal_context
 from notifications.outbox import outbox_rows
 from notifications.recipients import RouteResolver
+from pathways.deadlines import due_date_reveals_birthday
 from pathways.engine.definition import NotificationSpec, PathwayDefinition
 from pathways.engine.transitions import Plan
 from pathways.roles import team_of_role
@@ -80,8 +81,11 @@ def _due_for(
 ) -> datetime | None:
     if spec.due_timer is not None:
         named = next((timer for timer in opened if timer.name == spec.due_timer), None)
-        return named.due_at if named is not None else None
-    return earliest.due_at if earliest is not None else None
+    else:
+        named = earliest
+    if named is None or due_date_reveals_birthday(named.rule_id):
+        return None
+    return named.due_at
 
 
 def queue_transition_notifications(
@@ -95,7 +99,12 @@ def queue_transition_notifications(
     """Queues the transition's messages; returns the route kind of each one queued."""
     if not plan.notifications:
         return []
-    next_due = min(opened, key=lambda timer: timer.due_at, default=None)
+    # A birthday clock's date is never given in an alert, so the next due is another one.
+    next_due = min(
+        (timer for timer in opened if not due_date_reveals_birthday(timer.rule_id)),
+        key=lambda timer: timer.due_at,
+        default=None,
+    )
     team = next_due.owner_team if next_due is not None else team_of_role(event.role)
     resolver = RouteResolver(session)
     rows = []

@@ -2,8 +2,9 @@
 
 Role recipients go to the named staff who hold that role for the case's authority; where no
 one is named, the agency's team inbox stands in, so an alert is never silently dropped.
-``host_lha`` is the one recipient at another authority: the LHA of the district a placement
-was made in (s.208), read from the case's facts.
+``host_lha`` and ``referred_lha`` are the recipients at another authority, read from the case's
+facts: the LHA of the district a placement was made in (s.208), and the LHA a care leaver was
+referred to under the duty to refer (s.213B).
 One resolver serves a whole sweep, so each lookup hits the database once, not once per timer.
 """
 
@@ -18,13 +19,14 @@ from sqlmodel import Session, col, select
 from infrastructure.authority_config import authority_config
 from models import Authority, CaseAssignment, StaffMember, StaffRole
 from notifications.routes import configured_route_or_unmapped, email_route
+from pathways.care_leaver_local_connection import DUTY_TO_REFER_AUTHORITY
 from pathways.roles import team_of_role
 from pathways.s208_notice import PLACEMENT_DISTRICT
 
 
 class RecipientFactError(LookupError):
-    """A recipient the case's facts cannot resolve: a definition that alerts the host
-    authority before recording where the placement is. Names the fact, never its value."""
+    """A recipient the case's facts cannot resolve: a definition that alerts the host (or the
+    referred) authority before recording which it is. Names the fact, never its value."""
 
 
 Route = tuple[str, str]
@@ -97,21 +99,33 @@ class RouteResolver:
         return self._role_routes[key]
 
     def host_lha_routes(self, facts: Mapping[str, Any]) -> list[str]:
-        # Never the case's own authority as a fallback: the alert is for the host district.
-        district = facts.get(PLACEMENT_DISTRICT)
-        if not isinstance(district, str) or not district:
+        return self._named_lha_routes(
+            facts, "host_lha", PLACEMENT_DISTRICT, "the authority the placement is in"
+        )
+
+    def referred_lha_routes(self, facts: Mapping[str, Any]) -> list[str]:
+        return self._named_lha_routes(
+            facts, "referred_lha", DUTY_TO_REFER_AUTHORITY, "the authority referred to"
+        )
+
+    def _named_lha_routes(
+        self, facts: Mapping[str, Any], recipient: str, fact: str, what: str
+    ) -> list[str]:
+        # Never the case's own authority as a fallback: the alert is for the other authority.
+        named = facts.get(fact)
+        if not isinstance(named, str) or not named:
             raise RecipientFactError(
-                f"recipient 'host_lha' needs the case fact '{PLACEMENT_DISTRICT}' (the authority "
-                "the placement is in): the pathway must record it before alerting that authority"
+                f"recipient '{recipient}' needs the case fact '{fact}' ({what}): the pathway "
+                "must record it before alerting that authority"
             )
         try:
-            self.authority(district)
+            self.authority(named)
         except KeyError:
             raise RecipientFactError(
-                f"recipient 'host_lha': the case fact '{PLACEMENT_DISTRICT}' names no authority "
-                "in the directory"
+                f"recipient '{recipient}': the case fact '{fact}' names no authority in the "
+                "directory"
             ) from None
-        return self.team_routes(district, "lha")
+        return self.team_routes(named, "lha")
 
     def case_staff_routes(self, case_id: int, authority_id: str) -> list[str]:
         self.preload_case_staff([case_id])
@@ -131,6 +145,14 @@ class RouteResolver:
                 references = self.case_staff_routes(case_id, authority_id)
             elif recipient == "host_lha":
                 references = self.host_lha_routes(facts)
+            elif recipient == "referred_lha":
+                references = self.referred_lha_routes(facts)
+            elif recipient == "duty_lha":
+                references = (
+                    self.referred_lha_routes(facts)
+                    if facts.get(DUTY_TO_REFER_AUTHORITY)
+                    else self.team_routes(authority_id, "lha")
+                )
             elif recipient == "referrer":
                 contact = facts.get("referrer_email")
                 references = [email_route(str(contact))] if contact else []

@@ -23,6 +23,7 @@ class PolicyChoice:
 
 INTENTIONALITY: Final = "intentional-homelessness"
 REQUEST_FOR_SUPPORT: Final = "request-for-support"
+CARE_LEAVER: Final = "care-leaver-transition"
 
 POLICY: Final[Mapping[str, PolicyChoice]] = {
     "closure_agreement": PolicyChoice(
@@ -78,6 +79,21 @@ POLICY: Final[Mapping[str, PolicyChoice]] = {
         "complete a RFS without consent if necessary, so that a child and family assessment can "
         "be completed' (spec errata 24: even below the Level 3 threshold)",
         pathway=REQUEST_FOR_SUPPORT,
+    ),
+    "care_leaver_local_connection": PolicyChoice(
+        title="How long a county care leaver has a local connection with every Kent district",
+        meanings={
+            "while_s23c_duty": "while the s.23C leaving care duty lasts: to 21, and beyond "
+            "while the education or training programme in the pathway plan continues",
+            "seed_no_age_limit": "with no age limit, as seed 004 words it",
+        },
+        source="Housing Act 1996 s.199(8)-(9), inserted by the Homelessness Reduction Act 2017 "
+        "s.8: while the Children Act 1989 s.23C duty lasts (s.23C(6)-(7)); seed 004 §2.9: "
+        "'In two-tier areas care leavers have a local connection with every housing authority "
+        "in the county council area', no age given (spec errata 16: check the Act's age limit; "
+        "the wording of s.199(8)-(9) here is recalled, to be verified). Not Medway: a unitary "
+        "authority, outside the two-tier rule",
+        pathway=CARE_LEAVER,
     ),
 }
 

@@ -618,6 +618,122 @@ _RULE_LIST: tuple[Rule, ...] = (
         status="assumption",
     ),
     Rule(
+        id="accommodation-plan-by-18",
+        title="Accommodation plan agreed before the 18th birthday",
+        short_title="Accommodation plan agreed before 18",
+        # Zero: the birthday itself bounds it; the seed names no earlier date.
+        default=0,
+        unit="months",
+        convention="eve-of-birthday",
+        convention_text=(
+            "Start is the date of birth: due at the end of the day before the 18th birthday, "
+            "so the plan is agreed while the young person is still 17. " + _LEAP_DAY_NOTE
+        ),
+        citation="Spec §3 Pathway B (B5); seed 004 §2.2 [S004]: 'well planned moves prior to "
+        "the care leaver's 18th birthday' (good practice, not statute). " + _LEAP_DAY_NOTE,
+        overridable_per_authority=False,
+        status="guidance",
+        anchor_age=18,
+    ),
+    Rule(
+        id="age-18",
+        title="The young person turns 18",
+        short_title="The young person turns 18",
+        # Zero: the birthday itself, when a child stops being one.
+        default=0,
+        unit="months",
+        convention="eve-of-birthday",
+        convention_text=(
+            "Start is the date of birth: due at the end of the day before the 18th birthday, so "
+            "the young person is 18 from the first moment of the birthday. " + _LEAP_DAY_NOTE
+        ),
+        citation="Spec §3 Cohorts; Children Act 1989 s.105(1) ('child' means a person under 18): "
+        "looked-after "
+        "status ends at 18, and a young person looked after and eligible then becomes a former "
+        "relevant child (s.23C(1)(b)); before it, ceasing to look after needs the director's "
+        "approval (SI 2010/959 reg.39(5), errata 11). " + _LEAP_DAY_NOTE,
+        overridable_per_authority=False,
+        status="statute",
+        anchor_age=18,
+    ),
+    Rule(
+        id="pa-support-21",
+        title="Personal Adviser and pathway plan duty to 21 ends",
+        short_title="Personal Adviser support to 21 ends",
+        # Zero: the duty lasts until the young person reaches 21, the birthday itself.
+        default=0,
+        unit="months",
+        convention="eve-of-birthday",
+        convention_text=(
+            "Start is the date of birth: due at the end of the day before the 21st birthday, "
+            "the last day of the duty, since the young person is 21 from the first moment of "
+            "the birthday. " + _LEAP_DAY_NOTE
+        ),
+        citation="T21; Children Act 1989 s.23C(6): the Personal Adviser and pathway plan duties "
+        "to a former relevant child last until 21 (s.23C(7): longer while a programme of "
+        "education or training in the pathway plan continues); Code 22.3 [G22]; [S004]. "
+        + _LEAP_DAY_NOTE,
+        overridable_per_authority=False,
+        status="statute",
+        anchor_age=21,
+    ),
+    Rule(
+        id="pa-support-25",
+        title="Personal Adviser support to 25 ends",
+        short_title="Personal Adviser support to 25 ends",
+        # Zero: the duty lasts until the young person reaches 25, the birthday itself.
+        default=0,
+        unit="months",
+        convention="eve-of-birthday",
+        convention_text=(
+            "Start is the date of birth: due at the end of the day before the 25th birthday, "
+            "the last day of the duty, since the young person is 25 from the first moment of "
+            "the birthday. " + _LEAP_DAY_NOTE
+        ),
+        citation="T21; Children Act 1989 s.23CZB, inserted by the Children and Social Work Act "
+        "2017 s.3: a former relevant child of 21 to 25 who asks for it has a Personal Adviser "
+        "until 25, or until they say they no longer want one; Code 22.3 [G22]; [S004]. "
+        + _LEAP_DAY_NOTE,
+        overridable_per_authority=False,
+        status="statute",
+        anchor_age=25,
+    ),
+    Rule(
+        id="pathway-plan-review-on-request",
+        title="Pathway plan review on request or a significant change",
+        short_title="Pathway plan review on request",
+        default=20,
+        unit="working_days",
+        convention="working-days-after",
+        convention_text=(
+            "20 working days after the day the review is asked for; weekends and England & "
+            "Wales bank holidays do not count."
+        ),
+        citation="T18; Care Leavers (England) Regulations 2010 (to be confirmed) [L10] "
+        "(errata 6); spec §3 B2: reviews 'on request, or on significant change'. ASSUMPTION: "
+        "no source gives a period for a requested review; 20 working days, configurable.",
+        overridable_per_authority=True,
+        status="assumption",
+    ),
+    Rule(
+        id="duty-to-refer-acknowledgement",
+        title="Housing authority acknowledges a care leaver's duty-to-refer referral",
+        short_title="LHA acknowledges a duty-to-refer referral",
+        default=2,
+        unit="working_days",
+        convention="working-days-after",
+        convention_text=(
+            "2 working days after the day of the referral; weekends and England & Wales bank "
+            "holidays do not count."
+        ),
+        citation="Spec §3 Pathway B (B7: 'LHA acknowledges'); Housing Act 1996 s.213B, Code "
+        "ch.4 [G4]; seed 004 §2.10 [S004]: the protocol might set out 'how referrals are made, "
+        "acknowledged and responded to' (no period given). ASSUMPTION: 2 working days, "
+        "configurable.",
+        overridable_per_authority=True,
+        status="assumption",
+    ),
+    Rule(
         id="weekly-home-meeting",
         title="Weekly home meeting (family and young person)",
         short_title="Weekly home meeting",
@@ -663,6 +779,13 @@ def get_rule(rule_id: str) -> Rule:
         return RULES[rule_id]
     except KeyError:
         raise UnknownRuleError(rule_id) from None
+
+
+def due_date_reveals_birthday(rule_id: str) -> bool:
+    """A rule counted from a date of birth gives the birthday away with its due date (the eve
+    of the 21st birthday is the day before it), so an alert never names that date (spec §6:
+    no date of birth in a message); the case page, behind sign-in, shows it."""
+    return get_rule(rule_id).anchor_age is not None
 
 
 def resolve_amount(rule: Rule, overrides: Mapping[str, int] | None) -> int:

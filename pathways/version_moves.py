@@ -1,10 +1,13 @@
 """Moving a running case onto a newer version of its pathway, along a declared move only.
 
 A case keeps the version it started on. The one way it changes is a move declared here: which
-step becomes which, which facts change and why, which timers start. Today there is one,
-``youth-1617-intake`` 1.0 to 1.1 (issue #9: 1.1 corrects 1.0's routes). Pure: the application
-layer reads the case, passes what it needs (the authority's policy as of the move, too) and
-writes the plan; the notes say, in words a worker can act on, what changed for this case.
+step becomes which, which facts change and why, which timers start and which close. Today:
+``youth-1617-intake`` 1.0 to 1.1 (issue #9: 1.1 corrects 1.0's routes), and
+``care-leaver-transition`` 0.1 and 0.2 to 1.0 (issue #12: 1.0 completes the skeleton). Pure: the
+application layer reads the case, passes what it needs (the authority's policy as of the move,
+too) and writes the plan, counting a birthday clock from the person's row, since the planner
+never sees a date of birth; the notes say, in words a worker can act on, what changed for this
+case.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pathways.case_policy import POLICY
+from pathways.definitions import care_leaver_v0, get_definition
 from pathways.definitions import youth_1617_gates as gates_1_1
+from pathways.definitions.care_leaver_inputs import STILL_LOOKED_AFTER
 from pathways.engine.snapshot import CaseSnapshot
 from pathways.refusal import Refusal
 
@@ -36,6 +41,9 @@ class MovePlan:
     timers_kept: tuple[str, ...]
     timers_to_open: tuple[str, ...]
     notes: tuple[str, ...]
+    timers_to_close: tuple[str, ...] = ()
+    """Running timers of the old version the move closes: ones with no place in the new
+    version for this case, which the move declares closable."""
 
     def facts_after(self, facts: Facts) -> dict[str, Any]:
         kept = {key: value for key, value in facts.items() if key not in self.facts_to_remove}
@@ -50,6 +58,9 @@ class FactChanges:
     to_remove: tuple[str, ...]
     timers_to_open: tuple[str, ...]
     notes: tuple[str, ...]
+    timers_to_close: tuple[str, ...] = ()
+    """Of the move's ``closes``, the ones this case's move closes though the new version has
+    them (it would not have opened them for this case)."""
 
 
 Changes = Callable[[CaseSnapshot, str, str, Mapping[str, Any]], FactChanges]
@@ -68,6 +79,10 @@ class VersionMove:
     timers: frozenset[str]
     """The old version's timers that run on unchanged, under the same name, in the new one."""
     changes: Changes
+    closes: frozenset[str] = frozenset()
+    """The old version's timers the move may close. One not in ``timers`` has no place in the
+    new version and is closed whenever it runs; one in both is closed only where ``changes``
+    says so for the case."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -262,8 +277,196 @@ YOUTH_1617_1_0_TO_1_1: Final = VersionMove(
     changes=youth_1617_changes,
 )
 
+
+# --- care-leaver-transition 0.1 and 0.2 -> 1.0 --------------------------------------------------
+
+CARE_LEAVER: Final = "care-leaver-transition"
+OPEN_STEPS_0_X: Final = ("referred", "needs_assessment", "pathway_planning")
+TIMERS_0_X: Final = frozenset(
+    {"needs_assessment", "needs_assessment_after_eligibility", "pre18_panel"}
+)
+CLOSABLE_0_X: Final = frozenset({"needs_assessment", "pre18_panel"})
+"""The 0.x clocks 1.0 never opens for a former relevant child (18 or over when the case
+opened), which 0.x opened for everyone."""
+OPENING_CLOCKS_1_0: Final = (
+    "accommodation_plan_by_18",
+    "turns_18",
+    "pa_support_21",
+    "pa_support_25",
+)
+"""1.0's opening clocks that 0.x did not have; each starts where 1.0's own test of it
+(``opens_when``) holds of the moved case's facts, counted from the young person's date of
+birth by the application layer: the planner never sees it."""
+COHORT_FIELDS: Final = (
+    ("responsible_authority", "responsible_authority"),
+    ("personal_adviser", "personal_adviser"),
+    ("iro", "independent_reviewing_officer"),
+    ("placement_type", "placement_type"),
+    ("custody_or_yos", "custody_or_yos"),
+    ("pregnant", "pregnant"),
+    ("has_children", "has_children"),
+    ("consent_to_share_with_lha", "consent_to_share_with_lha"),
+)
+"""(1.0's fact, the ``record_cohort_details`` field that records it): 0.x recorded none."""
+LEFT_CARE: Final = frozenset({"relevant_child", "former_relevant_child"})
+
+
+def _care_leaver_policy(
+    facts: Facts, authority: str, policy: Mapping[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """The case keeps the policy it opened under; a choice it did not record (one added since,
+    such as the care leaver's local connection) is the authority's as of the move."""
+    recorded = facts.get("case_policy")
+    kept = dict(recorded) if isinstance(recorded, Mapping) else {}
+    added = {key: value for key, value in policy.items() if key not in kept}
+    words = "; ".join(
+        f"{key}: {POLICY[key].meanings.get(str(value), str(value)) if key in POLICY else value}"
+        for key, value in sorted(added.items())
+        if key not in POLICY or POLICY[key].pathway == CARE_LEAVER
+    )
+    if not kept:
+        note = f"authority '{authority}' and its case policy recorded as of this move"
+    else:
+        note = f"authority '{authority}': the case keeps the policy it opened under"
+        if added:
+            note += "; choices it did not record are the authority's as of this move"
+    return {**kept, **added}, note + (f" ({words})" if words else "")
+
+
+def _care_leaver_status(facts: Facts) -> tuple[dict[str, Any], list[str]]:
+    """What 1.0's opening derives from the legal status, derived the same way; nothing else."""
+    status = facts.get("legal_status")
+    derived: dict[str, Any] = {}
+    notes: list[str] = []
+    if status in STILL_LOOKED_AFTER or status in LEFT_CARE:
+        derived["looked_after"] = status in STILL_LOOKED_AFTER
+        # A former relevant child is 18 or over: 1.0 reads the age from the status, not a date.
+        derived["under_18_at_opening"] = status != "former_relevant_child"
+    if status == "looked_after_s20":
+        derived["legal_basis"] = "s20"
+    elif status in LEFT_CARE:
+        derived["legal_basis"] = "left_care"
+    elif status == "eligible_child":
+        notes.append(
+            "0.x did not record whether an eligible child is looked after under s.20 or a care "
+            "order (1.0's legal_basis), and 1.0 asks for it only at opening: it stays unrecorded"
+        )
+    counted_from = care_leaver_v0.NEEDS_ASSESSMENT_FROM
+    if status == "former_relevant_child":
+        # As 1.0's opening records it: 18 or over, their needs assessment was owed at 16.
+        derived[counted_from] = "assessed_before_18"
+        derived["reached_18"] = True
+    elif counted_from not in facts and status is not None:
+        # 0.1 recorded no basis for its clock: it counted from the 16th birthday for everyone.
+        derived[counted_from] = "16th_birthday"
+    return derived, notes
+
+
+def _needs_assessment_0_1(snapshot: CaseSnapshot) -> list[str]:
+    if (
+        "needs_assessment" not in snapshot.open_timers
+        or snapshot.facts.get("legal_status") not in STILL_LOOKED_AFTER
+    ):
+        return []
+    return [
+        "0.1 counted the needs assessment from the 16th birthday only (spec errata 13: three "
+        "months after the later of the 16th birthday and the day the young person becomes an "
+        "eligible child, SI 2010/959 reg.42(1)); 0.1 did not record looked_after_since, so the "
+        "move cannot tell whether this clock is early: if the young person became eligible after "
+        "16, the assessment is due three months after that day, later than this clock, which "
+        "errs early and never late"
+    ]
+
+
+def _unrecorded_cohort(facts_after: Facts) -> list[str]:
+    missing = [field for fact, field in COHORT_FIELDS if fact not in facts_after]
+    if not missing:
+        return []
+    return [
+        f"1.0 expects facts 0.x did not record: {', '.join(missing)}: record them with "
+        "record_cohort_details"
+    ]
+
+
+def _care_leaver_timers(
+    snapshot: CaseSnapshot, facts_after: Facts
+) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+    """(1.0 clocks to start, 0.x clocks to close, notes), by 1.0's own opening tests."""
+    timers_1_0 = get_definition(CARE_LEAVER, "1.0").timers
+    opened = tuple(
+        name
+        for name in OPENING_CLOCKS_1_0
+        if name not in snapshot.open_timers
+        and (test := timers_1_0[name].opens_when) is not None
+        and test(facts_after)
+    )
+    notes: list[str] = []
+    if opened:
+        notes.append(
+            "1.0's birthday clocks, started from this move and counted from the young person's "
+            f"date of birth: {', '.join(opened)}; one whose day has passed is overdue at once"
+        )
+    closed: tuple[str, ...] = ()
+    if not facts_after.get("under_18_at_opening", True):
+        closed = tuple(sorted(CLOSABLE_0_X & snapshot.open_timers))
+        if closed:
+            notes.append(
+                "a former relevant child was 18 or over when the case opened: 1.0 owes them no "
+                "pre-18 panel, and their needs assessment was owed at 16, so these 0.x clocks "
+                f"are closed: {', '.join(closed)}"
+            )
+    return opened, closed, notes
+
+
+def care_leaver_changes(
+    snapshot: CaseSnapshot,
+    step: str,
+    authority: str,
+    policy: Mapping[str, Any],
+    *,
+    from_version: str,
+) -> FactChanges:
+    """1.0 records at opening what 0.x did not: what can be derived is set, the rest named."""
+    facts = snapshot.facts
+    case_policy, policy_note = _care_leaver_policy(facts, authority, policy)
+    derived, status_notes = _care_leaver_status(facts)
+    to_set: dict[str, Any] = {"authority": authority, "case_policy": case_policy, **derived}
+    after = {**facts, **to_set}
+    opened, closed, timer_notes = _care_leaver_timers(snapshot, after)
+    notes = [
+        policy_note,
+        *status_notes,
+        *(_needs_assessment_0_1(snapshot) if from_version == "0.1" else []),
+        *_unrecorded_cohort(after),
+        *timer_notes,
+    ]
+    return FactChanges(to_set, (), opened, tuple(notes), timers_to_close=closed)
+
+
+def _care_leaver_move(from_version: str) -> VersionMove:
+    def changes(
+        snapshot: CaseSnapshot, step: str, authority: str, policy: Mapping[str, Any]
+    ) -> FactChanges:
+        return care_leaver_changes(snapshot, step, authority, policy, from_version=from_version)
+
+    return VersionMove(
+        pathway=CARE_LEAVER,
+        from_version=from_version,
+        to_version="1.0",
+        basis=f"issue #12: care-leaver-transition 1.0 completes the {from_version} skeleton",
+        steps={step: step for step in OPEN_STEPS_0_X},
+        timers=TIMERS_0_X,
+        changes=changes,
+        closes=CLOSABLE_0_X,
+    )
+
+
+CARE_LEAVER_0_1_TO_1_0: Final = _care_leaver_move("0.1")
+CARE_LEAVER_0_2_TO_1_0: Final = _care_leaver_move("0.2")
+
 MOVES: Final[Mapping[tuple[str, str, str], VersionMove]] = {
-    move.key: move for move in (YOUTH_1617_1_0_TO_1_1,)
+    move.key: move
+    for move in (YOUTH_1617_1_0_TO_1_1, CARE_LEAVER_0_1_TO_1_0, CARE_LEAVER_0_2_TO_1_0)
 }
 
 
@@ -302,6 +505,19 @@ def find_move(pathway: str, version: str, to_version: str | None) -> VersionMove
     return move
 
 
+def _steps_gained(move: VersionMove) -> tuple[str, ...]:
+    """The new version's steps the old one did not have, by title: where the case can go next."""
+    old = get_definition(move.pathway, move.from_version).steps
+    gained = [
+        step.title + (" (an ending)" if step.terminal else "")
+        for name, step in get_definition(move.pathway, move.to_version).steps.items()
+        if name not in old
+    ]
+    if not gained:
+        return ()
+    return (f"steps {move.to_version} adds: {'; '.join(gained)}",)
+
+
 def plan_move(
     pathway: str,
     version: str,
@@ -334,7 +550,7 @@ def plan_move(
             f"step '{snapshot.state}' has no declared place in {move.pathway} "
             f"{move.to_version}: the case cannot be moved",
         )
-    unmapped = sorted(snapshot.open_timers - move.timers)
+    unmapped = sorted(snapshot.open_timers - move.timers - move.closes)
     if unmapped:
         return Refusal(
             "refused",
@@ -342,14 +558,31 @@ def plan_move(
             f"{move.to_version}: the case cannot be moved",
         )
     changes = move.changes(snapshot, step, authority, case_policy)
+    undeclared = sorted(set(changes.timers_to_close) - move.closes)
+    if undeclared:
+        # The move's own declaration is wrong, not the case: no worker can fix it.
+        raise ValueError(f"{move.key}: closes timers it does not declare: {undeclared}")
+    closing = sorted(
+        (snapshot.open_timers - move.timers) | (snapshot.open_timers & set(changes.timers_to_close))
+    )
+    kept = sorted(snapshot.open_timers - set(closing))
     same = "the same step" if step == snapshot.state else f"step '{step}'"
-    notes = (
+    notes: tuple[str, ...] = (
         f"{move.pathway} {move.from_version} -> {move.to_version}: step '{snapshot.state}' is "
         f"{same} in {move.to_version}",
+        *_steps_gained(move),
         *changes.notes,
     )
-    if snapshot.open_timers:
-        notes += (f"timers running on: {', '.join(sorted(snapshot.open_timers))}",)
+    if kept:
+        notes += (f"timers running on: {', '.join(kept)}",)
+    # A timer closed for this case is explained by the move's own note; one the new version
+    # has no place for at all is said here.
+    placeless = sorted(snapshot.open_timers - move.timers)
+    if placeless:
+        notes += (
+            f"timers with no place in {move.to_version}, closed by this move: "
+            f"{', '.join(placeless)}",
+        )
     return MovePlan(
         pathway=move.pathway,
         from_version=move.from_version,
@@ -359,7 +592,8 @@ def plan_move(
         to_step=step,
         facts_to_set=changes.to_set,
         facts_to_remove=changes.to_remove,
-        timers_kept=tuple(sorted(snapshot.open_timers)),
+        timers_kept=tuple(kept),
         timers_to_open=changes.timers_to_open,
         notes=notes,
+        timers_to_close=tuple(closing),
     )

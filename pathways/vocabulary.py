@@ -25,9 +25,16 @@ StaffTeam = Literal["lha", "ics"]
 ChainName = Literal["lha", "ics", "ifd"]
 """The escalation chains of spec §7."""
 
-RecipientKey = Literal["lha", "ics", "ifd", "ooh", "case_staff", "referrer", "host_lha"]
+RecipientKey = Literal[
+    "lha", "ics", "ifd", "ooh", "case_staff", "referrer", "host_lha", "referred_lha", "duty_lha"
+]
 """``host_lha``: the LHA team routes of the authority named by the case fact
-``placement_district`` (a s.188 placement outside the case's own district, s.208)."""
+``placement_district`` (a s.188 placement outside the case's own district, s.208).
+``referred_lha``: the LHA team routes of the authority named by the case fact
+``duty_to_refer_authority`` (the housing authority a care leaver chose for a duty to refer,
+s.213B, when it is in the directory).
+``duty_lha``: the housing authority that owes a care leaver's prevention or relief duty: the
+one referred to, where that is in the directory, else the case's own."""
 RoleRecipient = NewType("RoleRecipient", str)
 """``role:<role>``: the named staff holding a role at the case's authority (else its team
 inbox). Made only by ``to_role``, so the role inside is always a real one."""

@@ -130,6 +130,10 @@ def _timer(timer: TimerView) -> TimerPublic:
         rule_status=timer.rule_status,
         default_period=timer.default_period,
         override=timer.override,
+        due_on=timer.due_on,
+        counts_from=timer.counts_from,
+        legal_source=timer.legal_source,
+        overdue_at_opening=timer.overdue_at_opening,
     )
 
 
@@ -159,7 +163,12 @@ def _case(case: CaseView, actions: list[ActionPublic]) -> CasePublic:
         closed_at=case.closed_at,
         people_recorded=case.people_recorded,
         linked_cases=[
-            LinkedCasePublic(ref=link.reference, pathway=link.pathway, relation=link.relation)
+            LinkedCasePublic(
+                ref=link.reference,
+                pathway=link.pathway,
+                relation=link.relation,
+                by_step=link.by_step,
+            )
             for link in case.linked_cases
         ],
         timers=[_timer(timer) for timer in case.timers],

@@ -69,7 +69,9 @@ def _committed(acting: Acting, applied: Applied, transition: str) -> CommittedPu
         step=applied.state,
         status="open" if isinstance(now, Refusal) else now[1],
         timers_opened=[
-            TimerOpenedPublic(name=timer.name, rule=timer.rule_id, due_at=timer.due_at)
+            TimerOpenedPublic(
+                name=timer.name, rule=timer.rule_id, due_at=timer.due_at, overdue=timer.overdue
+            )
             for timer in (summary.timers_opened if summary else ())
         ],
         timers_closed=list(summary.timers_closed) if summary else [],

@@ -63,6 +63,7 @@ class LinkedCasePublic(Public):
     ref: str
     pathway: str
     relation: Literal["opened from", "opened"]
+    by_step: str = Field(description="the title of the step that opened the linked case")
 
 
 class TimerPublic(Public):
@@ -79,6 +80,18 @@ class TimerPublic(Public):
     rule_status: str = Field(description="statute, guidance, local, assumption or conflict")
     default_period: str
     override: str | None = Field(description="the authority's own period, where it sets one")
+    due_on: date | None = Field(
+        description="the Europe/London day a day-level rule falls due (it ends that day); "
+        "null for a rule due at an exact moment, which due_at gives"
+    )
+    counts_from: str = Field(
+        description="what it counts from, in words, never the date itself (e.g. the young "
+        "person's date of birth: 16th birthday + 3 months)"
+    )
+    legal_source: str = Field(description="the citation's first clause, e.g. T17; SI 2010/959")
+    overdue_at_opening: bool = Field(
+        description="opened with the case and due before the case opened (opened late)"
+    )
 
 
 class ConsentPublic(Public):
@@ -138,6 +151,9 @@ class TimerOpenedPublic(Public):
     name: str
     rule: str
     due_at: datetime
+    overdue: bool = Field(
+        description="due before the step that opened it: already overdue (a case opened late)"
+    )
 
 
 class CommittedPublic(Public):

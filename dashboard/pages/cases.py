@@ -237,6 +237,7 @@ async def start(request: Request, viewer: PageViewer, pathway: str) -> Response:
         lambda errors, status: _start_form(
             request, viewer, startable, values=form, errors=errors, status_code=status
         ),
+        applied_notice="opened",
     )
 
 
@@ -246,11 +247,13 @@ def _answer(
     outcome: Applied | Refusal,
     model: type[BaseModel] | None,
     redraw: Callable[[list[FieldError], int], Response],
+    applied_notice: str = "recorded",
 ) -> Response:
     """After a write: the case page (the run has committed), the form again with the rule
-    the answers broke, or the page for any other refusal."""
+    the answers broke, or the page for any other refusal. An opening lands on ``opened``, whose
+    banner says what was already overdue when the case opened."""
     if not isinstance(outcome, Refusal):
-        notice = "recorded" if outcome.status == "applied" else "rejected"
+        notice = applied_notice if outcome.status == "applied" else "rejected"
         return RedirectResponse(f"/cases/{outcome.case_reference}?done={notice}", status_code=303)
     if outcome.code in FORM_REFUSALS:
         return redraw(errors_from_refusal(outcome, model), outcome.http_status)

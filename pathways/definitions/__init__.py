@@ -16,6 +16,7 @@ _REGISTRY: dict[str, PathwayDefinition] = {}
 _LATEST: dict[str, PathwayDefinition] = {}
 
 BUILTIN_MODULES: tuple[str, ...] = (
+    "pathways.definitions.care_leaver_v0",
     "pathways.definitions.care_leaver",
     "pathways.definitions.intentionality",
     "pathways.definitions.request_for_support",

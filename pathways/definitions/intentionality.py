@@ -232,7 +232,8 @@ REFERRAL_AND_REVIEW = (
         title="D1 Intentionality under consideration: cohort check and s.213A invitation",
         from_steps=("referred",),
         to_step="joint_review",
-        roles=(HO, SENIOR_OFFICER, COORDINATOR),
+        # "system": a care-leaver case hands a risk that duties end over (Pathway B, B9).
+        roles=(HO, SENIOR_OFFICER, COORDINATOR, SYSTEM),
         input_model=Referral,
         guard=gates.care_leaver_record_consistent,
         records=gates.referral_facts,

@@ -126,13 +126,12 @@ def safe_tonight_as_recorded(facts: Facts, _: BaseModel | None) -> str | None:
 # A1a: emergency accommodation
 
 
-def bed_and_breakfast_gate(_: Facts, data: BaseModel | None) -> str | None:
-    """B&B is unsuitable for a 16/17-year-old under the Code of Guidance (errata 2: not the
-    2003 Order), so it needs a recorded exceptional reason and the authorising manager."""
-    placement = _given(EmergencyPlacement, data)
+def missing_for_bed_and_breakfast(placement: EmergencyPlacement) -> list[str]:
+    """What a B&B placement has not recorded of the exception it needs: the reason and the
+    manager who authorised it. Nothing for any other accommodation."""
     if placement.accommodation != "bed_and_breakfast":
-        return None
-    missing = [
+        return []
+    return [
         name
         for name, value in (
             ("bb_exceptional_reason", placement.bb_exceptional_reason),
@@ -140,6 +139,12 @@ def bed_and_breakfast_gate(_: Facts, data: BaseModel | None) -> str | None:
         )
         if not value
     ]
+
+
+def bed_and_breakfast_gate(_: Facts, data: BaseModel | None) -> str | None:
+    """B&B is unsuitable for a 16/17-year-old under the Code of Guidance (errata 2: not the
+    2003 Order), so it needs a recorded exceptional reason and the authorising manager."""
+    missing = missing_for_bed_and_breakfast(_given(EmergencyPlacement, data))
     if not missing:
         return None
     return (

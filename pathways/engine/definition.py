@@ -136,6 +136,11 @@ class LinkedCaseSpec(_Frozen):
     copies_people: tuple[str, ...] = Field(
         default=(), description="people (by relationship) carried onto the new case"
     )
+    people_as: Mapping[str, str] = Field(
+        default_factory=dict,
+        description="the relationship a copied person has on the new case, where its pathway "
+        "names it differently (the young person is Pathway D's applicant)",
+    )
     payload: FactsUpdate | None = Field(
         default=None, description="the new case's opening input, from this case's facts and input"
     )
@@ -164,6 +169,14 @@ class TransitionSpec(_Frozen):
     )
     records: FactsUpdate | None = None
     opens_case: LinkedCaseSpec | None = None
+    shares_with: str | None = Field(
+        default=None,
+        description="a fact naming a directory authority the step shares the case with, so its "
+        "staff may act on it (the housing authority a care leaver was referred to)",
+    )
+    share_reason: str = Field(
+        default="", description="why, as the share records it (default: the step's name)"
+    )
     citation: str = ""
 
 

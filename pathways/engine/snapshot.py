@@ -46,6 +46,9 @@ class CaseSnapshot:
     in_force: Mapping[str, date] = field(default_factory=dict)
     """Commencement dates of provisions the rules depend on, from configuration (a provision
     not yet commenced is absent)."""
+    rule_overrides: Mapping[str, int] = field(default_factory=dict)
+    """The case's authority's amounts for its overridable rules, the ones its timers use, so a
+    rule that compares dates (a planned move's notice) counts as the clock does."""
 
     def entries(
         self, transition: str | None = None, decision: str | None = None

@@ -6,7 +6,9 @@ warnings, breaches and escalations (the real sweep flow under the virtual clock)
 to the SMTP sink; one of them is an intentional-homelessness case whose applicant is the
 canary, taken to the joint senior sign-off and its timers' warning; one is a Request for Support
 whose household is the canary and a parent, with their contact details, the referrer's e-mail
-address and free text naming the canary, taken through the triage warning to the feedback.
+address and free text naming the canary, taken through the triage warning to the feedback; one
+is a care leaver's case (Pathway B) whose young person is the canary, with free text naming them
+at every step that takes some.
 Then every place personal data must not reach is searched: the mail received, the Prefect
 server's runs, logs and artifacts (through its API and in its raw database), and the
 application's log file and root logger at DEBUG. Each search first proves it read real data
@@ -80,6 +82,8 @@ RFS_CONTACT = "07700 900876, the family's mobile"
 RFS_REFERRER = "duty.referrer.k9q@referrer.example"
 HO = "lha-housing-officer"
 SW = "ics-social-worker"
+PA = "personal-adviser"
+CANARY_TEXT = f"{CANARY_NAME}, born {CANARY_DOB}"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PAGE = 200
 T = TypeVar("T")
@@ -313,6 +317,84 @@ def _rfs_case(engine: Engine, at: datetime) -> str:
     return reference
 
 
+def _care_leaver_case(engine: Engine, at: datetime) -> str:
+    """The canary as a care leaver of 17, from the opening (its needs assessment overdue at
+    once, so the sweep breaches it) to an ending at their request, through every step whose
+    free text a worker may fill with their name: the B&B exceptional reason, a short-notice
+    move's detail, another housing authority's name and the young person's rationale."""
+    ensure_staff("pa.canary", PA, "dartford")
+    ensure_staff("tm.canary", "ics-team-manager", "dartford")
+    _set_clock(engine, at)
+    today = at.date()
+    opened = start_case(
+        pathway="care-leaver-transition",
+        authority_id="dartford",
+        payload={
+            "young_person": {"full_name": CANARY_NAME, "date_of_birth": CANARY_DOB},
+            "legal_status": "relevant_child",
+            "legal_basis": "left_care",
+            "cohort": {"personal_adviser": "pa.canary", "consent_to_share_with_lha": True},
+        },
+        actor="sw1",
+        role=SW,
+        now=at,
+    )
+    reference = opened.case_reference
+    fired = _sweep_and_deliver(engine, at + timedelta(minutes=1))
+    assert fired.get("breach"), fired  # "already overdue when the case opened"
+    assert _timer(engine, reference, "needs_assessment").status == "breached"
+    day = today.isoformat()
+    _record_all(
+        reference,
+        "sw1",
+        SW,
+        [
+            ("record_needs_assessment", {"completed_on": day}, at + timedelta(minutes=10)),
+            (
+                "record_pathway_plan",
+                {"agreed_on": day, "personal_adviser": "pa.canary"},
+                at + timedelta(minutes=20),
+            ),
+        ],
+    )
+    panel = {
+        "held_on": day,
+        "attendees": ["housing", "childrens_services"],
+        "option": "bed_and_breakfast",
+        "bed_and_breakfast_exceptional_reason": f"No other bed tonight for {CANARY_TEXT}.",
+    }
+    move = {
+        "planned_move_on": (today + timedelta(days=10)).isoformat(),
+        "plan_agreed_on": day,
+        "short_notice_reason": "placement_breakdown",
+        "short_notice_detail": f"{CANARY_TEXT} must leave the placement this week.",
+    }
+    referral = {
+        "situation": "threatened_within_56_days",
+        "consent_to_refer": True,
+        "consent_to_share_contact_details": True,
+        "other_authority": f"Leeds City Council, near {CANARY_NAME}'s sister",
+        "referred_on": day,
+    }
+    ending = {"asked_on": day, "rationale": f"{CANARY_TEXT} asked to end support."}
+    arrears = {"trigger": "rent_arrears", "on": day}
+    _record_all(
+        reference,
+        "pa.canary",
+        PA,
+        [
+            ("record_pre18_panel", panel, at + timedelta(hours=1)),
+            ("record_planned_move", move, at + timedelta(hours=2)),
+            ("record_risk_trigger", arrears, at + timedelta(hours=3)),
+            ("refer_to_housing", referral, at + timedelta(hours=4)),
+            ("close_at_young_persons_request", ending, at + timedelta(hours=5)),
+        ],
+    )
+    _set_clock(engine, at + timedelta(hours=5))
+    deliver_notifications()
+    return reference
+
+
 def _run_cases(engine: Engine) -> list[str]:
     closed = _open(referrer="referrals@school.example.com")
     overdue = _open()
@@ -363,7 +445,8 @@ def _run_cases(engine: Engine) -> list[str]:
     assert last.next_fire_at is None, "the visit timer would fire in the next case's sweep"
     intentionality = _intentionality_case(engine, T0 + timedelta(weeks=4))
     request = _rfs_case(engine, T0 + timedelta(weeks=6))
-    return [closed, overdue, withdrawn, intentionality, request]
+    care_leaver = _care_leaver_case(engine, T0 + timedelta(weeks=8))
+    return [closed, overdue, withdrawn, care_leaver, intentionality, request]
 
 
 def _search_mail(search: Search, sink: SmtpSink) -> None:

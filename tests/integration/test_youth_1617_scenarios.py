@@ -28,6 +28,7 @@ from pathways.calendar import london_date
 from simulation.demo import demo_scenarios, seed_demo
 from simulation.smtp import SmtpSink
 from tests.support.cases import EventRefusedError, record_step, start_case
+from tests.support.demo_care_leaver import check_care_leaver_caseload
 from tests.support.scenario_play import MoreChecks, play_scenario
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -311,8 +312,16 @@ def test_demo_plays_every_route_scenario_into_the_recent_past_once(app_engine: E
             ("relief_continued", "IH_AVOIDED_RELIEF_CONTINUED"),
             ("closed_review_upheld", "REVIEW_UPHELD"),
             ("closed_review_overturned", "REVIEW_OVERTURNED"),
+            # Care leaver transition: the caseload at every stage ends one case at 21.
+            ("closed_at_21", "CL_SUPPORT_ENDED_21"),
         } <= routes
-        linked = _one_case(session, "care-leaver-transition")
+        # The care-leaver case the s.20 hand-off (O3) opened; the caseload's own cases are not.
+        linked = session.exec(
+            select(Case).where(
+                Case.pathway == "care-leaver-transition", col(Case.linked_case_id).is_not(None)
+            )
+        ).one()
         assert linked.status == "open"
+        check_care_leaver_caseload(session, references, now)
         assert session.exec(select(ClockOffset)).one().frozen_at is None
         assert verify_chain(session).ok

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from notifications.templates import template_names
 from pathways.calendar import birthday
 from pathways.deadlines import RULES, compute_deadline
-from pathways.definitions.care_leaver import CARE_LEAVER, CARE_LEAVER_0_1
+from pathways.definitions.care_leaver_v0 import CARE_LEAVER_0_1
+from pathways.definitions.care_leaver_v0 import CARE_LEAVER_0_2 as CARE_LEAVER
 from pathways.eligibility import eligible_child_on
 from pathways.engine.definition import PathwayDefinition
 from pathways.engine.limits import InputLimits

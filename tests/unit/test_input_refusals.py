@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pathways.definitions.care_leaver import CARE_LEAVER
+from pathways.definitions.care_leaver_v0 import CARE_LEAVER_0_2 as CARE_LEAVER
 from pathways.definitions.youth_1617_v1_0 import YOUTH_1617
 from pathways.engine.definition import PathwayDefinition
 from pathways.engine.limits import InputLimits, MissingInputLimitsError

@@ -104,7 +104,7 @@ def test_a_case_already_on_1_1_is_refused(to_version: str | None) -> None:
     [
         (PATHWAY, "1.0", "2.0"),
         (PATHWAY, "0.9", None),
-        ("care-leaver-transition", "0.1", None),
+        ("care-leaver-transition", "0.1", "2.0"),
     ],
 )
 def test_an_unknown_pair_of_versions_is_refused_naming_the_field(
