@@ -43,7 +43,7 @@ from dashboard.templating import environment
 from dashboard.viewer import PageViewer, Viewer
 from infrastructure import clock
 from infrastructure.db import get_engine, session_scope
-from pathways.definitions import all_definitions, get_definition
+from pathways.definitions import all_definitions, get_definition, latest_definitions
 from pathways.refusal import Refusal
 from pathways.roles import ROLES
 
@@ -54,10 +54,11 @@ FORM_REFUSALS = ("invalid_input", "refused")
 
 
 def _definition_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(pathway name, title) and (step name, title) across every registered definition."""
+    """(pathway name, title) and (step name, title) across every registered definition, in
+    the latest version's words where versions differ (not "(skeleton)" once 1.0 is out)."""
     pathways: dict[str, str] = {}
     steps: dict[str, str] = {}
-    for definition in all_definitions():
+    for definition in [*latest_definitions(), *all_definitions()]:
         pathways.setdefault(definition.name, definition.title)
         for name, step in definition.steps.items():
             steps.setdefault(name, step.title)
