@@ -534,10 +534,15 @@ def apply_event(session: Session, case_reference: str, event_id: int) -> Applied
     )
     if isinstance(decision, Refusal):
         return _reject(session, case, event, decision)
-    linked_refusal = _linked_case_refusal(session, case, event, decision)
+    linked = (
+        _linked_opening(session, case, {**case.facts, **decision.recorded_facts}, decision)
+        if decision.transition.opens_case
+        else None
+    )
+    linked_refusal = _linked_case_refusal(case, event, linked) if linked else None
     if linked_refusal is not None:
         return _reject(session, case, event, linked_refusal)
-    follow_ups, summary = _apply_plan(session, definition, case, event, decision)
+    follow_ups, summary = _apply_plan(session, definition, case, event, decision, linked)
     return Applied(
         case.reference, event_id, "applied", case.state, follow_ups=follow_ups, summary=summary
     )
@@ -584,7 +589,12 @@ def _reject(session: Session, case: Case, event: CaseEvent, refusal: Refusal) ->
 
 
 def _apply_plan(
-    session: Session, definition: PathwayDefinition, case: Case, event: CaseEvent, plan: Plan
+    session: Session,
+    definition: PathwayDefinition,
+    case: Case,
+    event: CaseEvent,
+    plan: Plan,
+    linked: _LinkedOpening | None,
 ) -> tuple[list[FollowUp], TransitionSummary]:
     at = event.occurred_at
     before = _case_state(case)
@@ -618,9 +628,7 @@ def _apply_plan(
     closed = close_timers(session, case, plan.timers_to_close, at)
     opened = open_timers(session, definition, case, plan, at, overrides)
     route_kinds = queue_transition_notifications(session, definition, case, event, plan, opened)
-    follow_ups = (
-        [_open_linked_case(session, case, event, plan)] if plan.transition.opens_case else []
-    )
+    follow_ups = [_open_linked_case(session, case, event, plan, linked)] if linked else []
     share = _share_named_authority(session, case, event, plan)
     event.status = "applied"
     event.applied_at = at
@@ -735,14 +743,9 @@ def _linked_opening(
     return _LinkedOpening(get_definition(spec.pathway, spec.version), people, payload)
 
 
-def _linked_case_refusal(
-    session: Session, case: Case, event: CaseEvent, plan: Plan
-) -> Refusal | None:
+def _linked_case_refusal(case: Case, event: CaseEvent, linked: _LinkedOpening) -> Refusal | None:
     """A step that opens a linked case is refused if that case could not open: otherwise the
     hand-off would leave a case stuck at its first step, and this one would think it done."""
-    if plan.transition.opens_case is None:
-        return None
-    linked = _linked_opening(session, case, {**case.facts, **plan.recorded_facts}, plan)
     person_inputs = {
         label: {
             key: value
@@ -770,9 +773,10 @@ def _linked_case_refusal(
     )
 
 
-def _open_linked_case(session: Session, source: Case, event: CaseEvent, plan: Plan) -> FollowUp:
+def _open_linked_case(
+    session: Session, source: Case, event: CaseEvent, plan: Plan, linked: _LinkedOpening
+) -> FollowUp:
     """Opens the linked case in this transaction; its opening event runs after this one."""
-    linked = _linked_opening(session, source, source.facts, plan)
     case, opening = _write_new_case(
         session,
         linked.definition,

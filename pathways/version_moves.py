@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pathways.case_policy import POLICY
-from pathways.definitions import care_leaver_v0, get_definition
+from pathways.definitions import care_leaver_gates, care_leaver_v0, get_definition
 from pathways.definitions import youth_1617_gates as gates_1_1
 from pathways.definitions.care_leaver_inputs import STILL_LOOKED_AFTER
 from pathways.engine.snapshot import CaseSnapshot
@@ -339,9 +339,7 @@ def _care_leaver_status(facts: Facts) -> tuple[dict[str, Any], list[str]]:
     derived: dict[str, Any] = {}
     notes: list[str] = []
     if status in STILL_LOOKED_AFTER or status in LEFT_CARE:
-        derived["looked_after"] = status in STILL_LOOKED_AFTER
-        # A former relevant child is 18 or over: 1.0 reads the age from the status, not a date.
-        derived["under_18_at_opening"] = status != "former_relevant_child"
+        derived.update(care_leaver_gates.status_facts(status))
     if status == "looked_after_s20":
         derived["legal_basis"] = "s20"
     elif status in LEFT_CARE:
@@ -352,11 +350,7 @@ def _care_leaver_status(facts: Facts) -> tuple[dict[str, Any], list[str]]:
             "order (1.0's legal_basis), and 1.0 asks for it only at opening: it stays unrecorded"
         )
     counted_from = care_leaver_v0.NEEDS_ASSESSMENT_FROM
-    if status == "former_relevant_child":
-        # As 1.0's opening records it: 18 or over, their needs assessment was owed at 16.
-        derived[counted_from] = "assessed_before_18"
-        derived["reached_18"] = True
-    elif counted_from not in facts and status is not None:
+    if counted_from not in derived and counted_from not in facts and status is not None:
         # 0.1 recorded no basis for its clock: it counted from the 16th birthday for everyone.
         derived[counted_from] = "16th_birthday"
     return derived, notes

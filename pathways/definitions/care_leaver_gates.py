@@ -78,23 +78,33 @@ def cohort_facts(details: CohortDetails) -> dict[str, Any]:
     return facts
 
 
+def status_facts(legal_status: str) -> dict[str, Any]:
+    """What 1.0 reads from the legal status, at opening and on a move from 0.x: whether the
+    young person is looked after and under 18 (a former relevant child is 18 or over: the age
+    comes from the status, not a date) and, at 18 or over, that the birthday has passed and the
+    needs assessment was owed at 16, so no clock runs for it now."""
+    under_18 = legal_status != "former_relevant_child"
+    facts: dict[str, Any] = {
+        "looked_after": legal_status in STILL_LOOKED_AFTER,
+        "under_18_at_opening": under_18,
+    }
+    if not under_18:
+        facts[care_leaver.NEEDS_ASSESSMENT_FROM] = "assessed_before_18"
+        facts["reached_18"] = True
+    return facts
+
+
 def opening_facts(facts: Facts, data: BaseModel | None) -> dict[str, Any]:
     """0.2's facts (legal status, what the needs assessment counts from), the cohort, and
-    whether the young person is looked after and under 18."""
+    what the legal status says (``status_facts``)."""
     opening = _given(CareLeaverOpening10, data)
     recorded = care_leaver.opening_facts(facts, opening)
-    under_18 = opening.legal_status != "former_relevant_child"
     recorded.update(
         legal_basis=opening.legal_basis,
-        looked_after=opening.legal_status in STILL_LOOKED_AFTER,
-        under_18_at_opening=under_18,
         support_to_25_requested=opening.support_to_25_requested,
         **cohort_facts(opening.cohort),
+        **status_facts(opening.legal_status),
     )
-    if not under_18:
-        # An 18-year-old's needs assessment was owed at 16: no clock for it now.
-        recorded[care_leaver.NEEDS_ASSESSMENT_FROM] = "assessed_before_18"
-        recorded["reached_18"] = True
     return recorded
 
 

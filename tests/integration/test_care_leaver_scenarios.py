@@ -32,12 +32,11 @@ from models import AuditEvent, Case, CaseEvent, CaseShare, Decision, Notificatio
 from pathways.deadlines import due_date_reveals_birthday
 from pathways.definitions import get_definition
 from pathways.engine.limits import InputLimits
-from simulation import smtp
 from simulation.runner import configured_app
 from simulation.scenario import load_scenario
-from simulation.smtp import ReceivedMail, SmtpSink
+from simulation.smtp import ReceivedMail
 from tests.support.cases import record_step
-from tests.support.scenario_play import play_scenario
+from tests.support.scenario_play import kept_sinks, play_scenario
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -76,30 +75,13 @@ class Played:
             engine.dispose()
 
 
-@contextmanager
-def _kept_sink() -> Iterator[list[SmtpSink]]:
-    """The simulator's own SMTP server, kept for the checks once the run is over."""
-    sinks: list[SmtpSink] = []
-    real = smtp.running_sink
-
-    @contextmanager
-    def kept() -> Iterator[SmtpSink]:
-        with real() as sink:
-            sinks.append(sink)
-            yield sink
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(smtp, "running_sink", kept)
-        yield sinks
-
-
 @pytest.fixture(scope="module", params=SCENARIOS, ids=lambda path: path.stem)
 def played(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Played:
     """One play of the scenario file: its checks hold, no made-up name reaches the output and
     the audit chain is intact (``play_scenario``)."""
     scenario: Path = request.param
     where = tmp_path_factory.mktemp(scenario.stem)
-    with _kept_sink() as sinks:
+    with kept_sinks() as sinks:
         play_scenario(scenario, where, {})
     (sink,) = sinks
     return Played(scenario, f"sqlite:///{where / 'simulation.db'}", list(sink.received))

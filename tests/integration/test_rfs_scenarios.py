@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,9 +35,8 @@ from models import (
 )
 from pathways.calendar import london_date
 from pathways.definitions.rfs_inputs import OPEN_ACCESS_PURPOSE, RFS_PURPOSE
-from simulation import smtp
 from simulation.smtp import ReceivedMail, SmtpSink
-from tests.support.scenario_play import MoreChecks, play_scenario
+from tests.support.scenario_play import MoreChecks, kept_sinks, play_scenario
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -63,20 +61,9 @@ HO = "lha-housing-officer"
 
 
 @pytest.fixture
-def delivered(monkeypatch: pytest.MonkeyPatch) -> list[SmtpSink]:
-    """The simulator's own SMTP server, kept for the test to read once the run is over: the
-    command starts it through ``simulation.smtp.running_sink``, which this wraps."""
-    sinks: list[SmtpSink] = []
-    real = smtp.running_sink
-
-    @contextmanager
-    def kept() -> Iterator[SmtpSink]:
-        with real() as sink:
-            sinks.append(sink)
-            yield sink
-
-    monkeypatch.setattr(smtp, "running_sink", kept)
-    return sinks
+def delivered() -> Iterator[list[SmtpSink]]:
+    with kept_sinks() as sinks:
+        yield sinks
 
 
 def _typed_personal_details(scenario: Path) -> set[str]:

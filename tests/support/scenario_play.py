@@ -5,10 +5,12 @@ audit chain is intact. A test may then look at the kept database for what a scen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -16,9 +18,29 @@ from typer.testing import CliRunner
 from cli.main import app
 from infrastructure.audit import verify_chain
 from infrastructure.db import make_engine
+from simulation import smtp
+from simulation.smtp import SmtpSink
 
 MoreChecks = Mapping[str, Callable[[Session], None]]
 """Further checks on the played database, by scenario file stem."""
+
+
+@contextmanager
+def kept_sinks() -> Iterator[list[SmtpSink]]:
+    """The simulator's own SMTP server (a real one), kept for the test to read once the run is
+    over: the command starts it through ``simulation.smtp.running_sink``, which this wraps."""
+    sinks: list[SmtpSink] = []
+    real = smtp.running_sink
+
+    @contextmanager
+    def kept() -> Iterator[SmtpSink]:
+        with real() as sink:
+            sinks.append(sink)
+            yield sink
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(smtp, "running_sink", kept)
+        yield sinks
 
 
 def names_in(scenario: Path) -> set[str]:
