@@ -499,6 +499,7 @@ class Applied:
     status: str
     state: str
     reason: str | None = None
+    """Why the pathway refused it (``rejected``), or why it waits to be applied (``pending``)."""
     replay: bool = False
     follow_ups: list[FollowUp] = field(default_factory=list)
     summary: TransitionSummary | None = None

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from benchmarks import dashboard_pages, delivery, event_latency, startup, sweep_cost
+from benchmarks import (
+    concurrent_writers,
+    dashboard_pages,
+    delivery,
+    event_latency,
+    startup,
+    sweep_cost,
+)
 from benchmarks.databases import BENCH_DIR, PostgresUnavailableError
 from benchmarks.report import Result, not_run, print_table, write_json
 from benchmarks.scale import Scale, from_env
@@ -47,6 +54,11 @@ def benchmarks(scale: Scale) -> list[Benchmark]:
         _sweep(scale, "sqlite"),
         _sweep(scale, "postgres"),
         Benchmark("event latency", lambda: event_latency.run(scale), event_latency.RESULT_NAMES),
+        Benchmark(
+            "concurrent writers (postgres)",
+            lambda: concurrent_writers.run(scale),
+            concurrent_writers.RESULT_NAMES,
+        ),
         Benchmark("delivery throughput", lambda: delivery.run(scale), delivery.RESULT_NAMES),
         Benchmark("CLI start-up", lambda: startup.run(scale), startup.RESULT_NAMES),
         Benchmark(
@@ -62,6 +74,20 @@ def benchmarks(scale: Scale) -> list[Benchmark]:
     ]
 
 
+def in_declared_order(item: Benchmark, rows: list[Result]) -> list[Result]:
+    """The rows under the names the benchmark declares, in that order, so results.json keeps
+    the same names whatever ran: a declared row not made is shown as not run, and a row made
+    but not declared is kept, after them, with a warning (declare it)."""
+    made = {row.name: row for row in rows}
+    declared = [
+        made.pop(name) if name in made else not_run(name, unit, target, "not reported")
+        for name, unit, target in item.names
+    ]
+    if made:
+        log.warning("%s: rows not declared in its names: %s", item.title, ", ".join(made))
+    return declared + list(made.values())
+
+
 def run_all(items: Sequence[Benchmark]) -> tuple[list[Result], bool]:
     """Every benchmark's rows, and whether any crashed. One crash does not stop the others."""
     results: list[Result] = []
@@ -70,7 +96,7 @@ def run_all(items: Sequence[Benchmark]) -> tuple[list[Result], bool]:
         started = time.perf_counter()
         log.info("%s: starting", item.title)
         try:
-            rows = item.run()
+            rows = in_declared_order(item, item.run())
         except PostgresUnavailableError as error:
             log.warning("%s: not run: %s", item.title, error)
             rows = [
@@ -87,8 +113,19 @@ def run_all(items: Sequence[Benchmark]) -> tuple[list[Result], bool]:
     return results, crashed
 
 
+class _CurrentStderr:
+    """``sys.stderr`` as it is at each write: while a seeding bar is drawn, rich swaps in a
+    proxy that prints log lines above the bar instead of through it."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _configure_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_CurrentStderr())
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)

@@ -30,6 +30,7 @@ from application.case_commands import record_step, start_case
 from application.cases import Applied, opening_facts
 from application.directory import import_directory
 from application.staff import add_staff
+from benchmarks.progress import seeding
 from benchmarks.seed import CASE_COLUMNS, TIMER_COLUMNS, bulk_load, reference_for, settle
 from infrastructure.db import session_scope
 from models import Authority
@@ -360,17 +361,20 @@ def seed_cases(engine: Engine, cases: int, now: datetime) -> None:
     with Session(engine) as session:
         others = sorted(a for a in session.exec(select(Authority.id)) if a != MAIN_AUTHORITY)
     ids = _Ids()
-    for first in range(1, cases + 1, CHUNK_CASES):
-        rows = _case_block(first, min(CHUNK_CASES, cases + 1 - first), cases, others, now, ids)
-        for table, columns, values in (
-            ("case", CASE_ROW_COLUMNS, rows.cases),
-            ("timer", TIMER_COLUMNS, rows.timers),
-            ("timer", CLOSED_TIMER_COLUMNS, rows.closed_timers),
-            ("caseevent", EVENT_COLUMNS, rows.events),
-            ("casestep", STEP_COLUMNS, rows.steps),
-            ("caseshare", SHARE_COLUMNS, rows.shares),
-        ):
-            bulk_load(engine, table, columns, iter(values))
+    with seeding(f"seeding {cases:,} dashboard cases", cases) as advance:
+        for first in range(1, cases + 1, CHUNK_CASES):
+            count = min(CHUNK_CASES, cases + 1 - first)
+            rows = _case_block(first, count, cases, others, now, ids)
+            for table, columns, values in (
+                ("case", CASE_ROW_COLUMNS, rows.cases),
+                ("timer", TIMER_COLUMNS, rows.timers),
+                ("timer", CLOSED_TIMER_COLUMNS, rows.closed_timers),
+                ("caseevent", EVENT_COLUMNS, rows.events),
+                ("casestep", STEP_COLUMNS, rows.steps),
+                ("caseshare", SHARE_COLUMNS, rows.shares),
+            ):
+                bulk_load(engine, table, columns, iter(values))
+            advance(count)
     settle(engine, ("case", "timer", "caseevent", "casestep", "caseshare"))
 
 

@@ -32,6 +32,11 @@ class Scale:
     dashboard_cases: int = 100_000
     page_requests: int = 200
     page_warmup: int = 20
+    # Concurrent writers: steps recorded at each level (1, 4 and 16 writers) in rounds that
+    # alternate between the levels, on fresh cases that each take ``writer_events_per_case``.
+    writer_events: int = 640
+    writer_events_per_case: int = 10
+    writer_rounds: int = 4
 
     @property
     def due_labels(self) -> dict[str, int]:
@@ -74,6 +79,9 @@ SMALL = Scale(
     dashboard_cases=10_000,
     page_requests=50,
     page_warmup=10,
+    writer_events=96,
+    writer_events_per_case=6,
+    writer_rounds=2,
 )
 
 

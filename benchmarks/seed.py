@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 
 import tests.support.example_pathway  # noqa: F401  (registers the example definition)
 from application.directory import import_directory
+from benchmarks.progress import counted, seeding
 from infrastructure.db import session_scope
 from models import Authority, Case, Timer
 from pathways.deadlines import RULES
@@ -227,15 +228,19 @@ class Seeder:
             made.append(Band(label, first, count, T0 + BAND_SPACING * self.bands_made))
             first += count
         first_case = self.next_case_id
-        bulk_load(
-            self.engine, "case", CASE_COLUMNS, _case_rows(first_case, cases, self.authorities)
-        )
-        bulk_load(
-            self.engine,
-            "timer",
-            TIMER_COLUMNS,
-            _timer_rows(self.next_timer_id, timers, first_case, cases, made),
-        )
+        with seeding(f"seeding {cases:,} cases, {timers:,} timers", cases + timers) as advance:
+            bulk_load(
+                self.engine,
+                "case",
+                CASE_COLUMNS,
+                counted(_case_rows(first_case, cases, self.authorities), advance),
+            )
+            bulk_load(
+                self.engine,
+                "timer",
+                TIMER_COLUMNS,
+                counted(_timer_rows(self.next_timer_id, timers, first_case, cases, made), advance),
+            )
         self.next_case_id += cases
         self.next_timer_id += timers
         self.open_timers += timers

@@ -525,7 +525,8 @@ def _finish(viewer: Acting, applied: Applied | Refusal) -> tuple[Applied, CaseVi
         typer.echo(f"refused: {reason}", err=True)
         raise typer.Exit(REFUSED_NOW)
     if applied.status == "pending":
-        typer.echo(f"{applied.case_reference}: recorded; its pathway run has not finished yet")
+        waiting = applied.reason or "its pathway run has not finished yet"
+        typer.echo(f"{applied.case_reference}: recorded; {waiting}")
     return applied, _viewed(viewer, applied.case_reference)
 
 

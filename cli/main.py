@@ -17,9 +17,10 @@ import typer
 from typer.core import TyperGroup
 from typer.main import get_group
 
-from infrastructure.error_reference import report_unexpected
+from infrastructure.error_reference import describe, report_unexpected
 from infrastructure.logging_setup import configure_logging
 from infrastructure.settings import SettingsError, get_settings
+from infrastructure.storage_faults import storage_fault
 
 if TYPE_CHECKING:
     from typer._click import Command, Context
@@ -95,10 +96,23 @@ HANDLED = (typer.TyperException, typer.Exit, typer.Abort, EOFError, BrokenPipeEr
 log = logging.getLogger(__name__)
 
 
+def _database_url() -> str | None:
+    try:
+        return get_settings().database_url
+    except SettingsError:
+        return None
+
+
 def unexpected_error(error: Exception) -> NoReturn:
     """One line and exit 1 for an error no command expected. Its message, arguments and the
     values in its frames may hold the input (a name, a date of birth), so neither the
-    terminal nor the log sees them: the log has the reference, the type and the location."""
+    terminal nor the log sees them: the log has the reference, the type and the location.
+    A database that is full or read-only is named instead, as the operator can fix that."""
+    fault = storage_fault(error, _database_url())
+    if fault is not None:
+        log.error("%s: %s", fault, describe(error))
+        typer.echo(f"error: {fault}", err=True)
+        raise typer.Exit(UNEXPECTED_ERROR) from None
     reference = report_unexpected(error, log)
     typer.echo(
         f"error: unexpected error, reference {reference} (logged); "

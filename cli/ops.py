@@ -13,21 +13,34 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.engine import make_url
 
-from cli.common import migrated_engine, schema_revisions
+from application.directory import import_directory
+from cli.common import fail, migrated_engine, schema_revisions
 from cli.prefect_api import product_prefect
-from infrastructure.db import migrate
+from infrastructure.authority_config import AuthorityConfigError
+from infrastructure.db import get_engine, migrate, session_scope
 from infrastructure.settings import get_settings
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 def migrate_command() -> None:
-    """Bring the application database to the newest migration (a no-op when current)."""
+    """Bring the application database to the newest migration, then import the directory, as
+    `pathways serve` does on every start (each a no-op when current)."""
     url = get_settings().database_url
     migrate(url)
     revision, _head = schema_revisions(url)
+    # A cluster runs no `pathways serve`: without this its authorities would never be imported
+    # and every case would be refused for an unknown authority.
+    try:
+        with session_scope(get_engine(url)) as session:
+            imported = import_directory(session)
+    except AuthorityConfigError as refused:
+        fail(str(refused))
     shown = make_url(url).render_as_string(hide_password=True)
-    typer.echo(f"database {shown}: at migration {revision}")
+    typer.echo(
+        f"database {shown}: at migration {revision}; directory {imported.created} created, "
+        f"{imported.updated} updated, {imported.unchanged} unchanged"
+    )
 
 
 def _print(summary: dict[str, Any], text: str, as_json: bool) -> None:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from cli.common import FAILURE, fail
 from infrastructure import running_system
 
+NOT_ANSWERING = "PREFECT_API_URL: the Prefect server it names does not answer; nothing was changed"
 NO_SERVER = (
     "no running system to record this on: start it with `make run` "
     "(or `.venv/bin/pathways serve`) in another terminal, or set PREFECT_API_URL"
@@ -32,7 +33,7 @@ def product_prefect() -> Iterator[str]:
     if configured:
         if not is_healthy(str(configured)):
             # Not shown: the URL may carry a proxy's credentials.
-            fail("PREFECT_API_URL: the Prefect server it names does not answer", FAILURE)
+            fail(NOT_ANSWERING, FAILURE)
         yield str(configured)
         return
     found = running_system.running()

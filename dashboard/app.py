@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboard import api
@@ -21,7 +22,9 @@ from dashboard.page_errors import error_page
 from dashboard.pages import audit_timeline, cases, kpis, ops, people, reports, sign_in, tasks
 from dashboard.security import SecurityHeaders
 from dashboard.viewer import SignInRequiredError
-from infrastructure.error_reference import report_unexpected
+from infrastructure.error_reference import describe, report_unexpected
+from infrastructure.settings import get_settings
+from infrastructure.storage_faults import storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,18 @@ def _install_error_pages(app: FastAPI) -> None:
             return JSONResponse({"detail": "invalid input", "errors": problems}, status_code=422)
         reason = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return error_page(request, None, 422, reason)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> Response:
+        # A handler of its own: Starlette re-raises whatever the catch-all answers (the server
+        # then logs its message, which may quote the row), and this one is answered in full.
+        fault = storage_fault(error, get_settings().database_url)
+        if fault is None:
+            raise error
+        log.error("%s: %s", fault, describe(error))
+        if _is_api(request):
+            return JSONResponse({"detail": fault}, status_code=503)
+        return error_page(request, None, 503, fault)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:

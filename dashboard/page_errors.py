@@ -15,6 +15,7 @@ TITLES = {
     404: "Page not found",
     409: "This cannot be done now",
     422: "There is a problem",
+    503: "Sorry, the service is unavailable",
 }
 
 

@@ -16,11 +16,10 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
+from deployments.entrypoints import pathway_names
 from flows.deliver_notifications import deliver_notifications
 from flows.pathway import pathway_flow_for
 from flows.timer_sweep import timer_sweep
-from infrastructure.settings import get_settings
-from pathways.definitions import latest_definitions, load_modules
 
 SWEEP_INTERVAL = timedelta(seconds=60)
 # Matches the first retry backoff in notifications.delivery (30 s): polling more often would not
@@ -30,12 +29,6 @@ DELIVERY_INTERVAL = timedelta(seconds=30)
 ONE_AT_A_TIME = ConcurrencyLimitConfig(
     limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
 )
-
-
-def pathway_names() -> list[str]:
-    """The built-in pathways plus any PATHWAYS_DEFINITION_MODULES adds, as the CLI sees them."""
-    load_modules(get_settings().definition_modules)
-    return [definition.name for definition in latest_definitions()]
 
 
 def pathway_deployments(

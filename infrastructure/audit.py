@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from infrastructure.audit_keys import keyring, not_configured
+from infrastructure.bulk_insert import insert_rows
 from models.audit import AuditEvent, AuditHead
 from pathways.audit_keys import Keyring, KeySequence, is_key_id
 
@@ -95,13 +95,17 @@ def scheme_key_id(scheme: str) -> str | None:
     return kid if prefix == KEYED and is_key_id(kid) else None
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+"""What ``json.dumps`` with these options would build anew for every row hashed."""
+
+
 def _material(row: Mapping[str, Any]) -> bytes:
     material = {name: row[name] for name in HASHED_FIELDS}
     material["occurred_at"] = row["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     # Only when present, so every row written before events carried digests keeps its hash.
     if row.get("covers") is not None:
         material["covers"] = row["covers"]
-    return json.dumps(material, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return _CANONICAL.encode(material).encode("utf-8")
 
 
 def row_hash(row: Mapping[str, Any], key: bytes | None = None) -> str:
@@ -193,7 +197,7 @@ def record_many(session: Session, entries: Sequence[AuditEntry]) -> list[dict[st
         }
         last_hash = row["hash"] = row_hash(row, key)
         rows.append(row)
-    session.connection().execute(insert(AuditEvent.metadata.tables["auditevent"]), _named(rows))
+    insert_rows(session, AuditEvent.metadata.tables["auditevent"], _named(rows))
     head.last_event_id, head.last_hash = last_id, last_hash
     session.add(head)
     session.flush()

@@ -9,7 +9,9 @@ Tracebacks never hold local variables (the standard formatter writes none).
 
 from __future__ import annotations
 
+import errno
 import logging
+import sys
 import traceback
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -91,6 +93,20 @@ class AppLogFileHandler(RotatingFileHandler):
     with a formatter (and a public class name), so this file keeps receiving records after
     ``import prefect`` configures logging.
     """
+
+    _warned = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802  (logging's name)
+        # The file cannot be written (its disk is full or read-only). The standard handler
+        # prints a traceback and the record's arguments into the command's output; one line,
+        # once, says the same without them.
+        if not self._warned:
+            self._warned = True
+            error = sys.exc_info()[1]
+            kind = type_name(error) if error is not None else "an error"
+            if isinstance(error, OSError) and error.errno is not None:
+                kind += f" {errno.errorcode.get(error.errno, error.errno)}"
+            sys.stderr.write(f"warning: the log file cannot be written ({kind})\n")
 
 
 def configure_logging(log_dir: Path, level: int = logging.INFO) -> Path:

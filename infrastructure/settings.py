@@ -160,6 +160,13 @@ class Settings(BaseSettings):
         description="waits before each retry of a temporary delivery failure, e.g. 1m,5m,1h; "
         "once they are spent the notification is a permanent failure (a dead letter)",
     )
+    delivery_senders: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="how many messages one delivery run sends at once, each sender on its own "
+        "SMTP session kept open for the run",
+    )
     operations_email: str | None = Field(
         default=None,
         description="where dead-letter alerts go for an authority that names no "

@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from infrastructure import audit
 from infrastructure.audit_keys import commitment_key
+from infrastructure.bulk_insert import allocate_ids, insert_rows
 from models import Notification
+from pathways.digest_batches import BatchDigests
 from pathways.operational_coverage import IN_FLIGHT, SETTLED, delivery_digest
-from pathways.record_digests import record_digest, record_key
+from pathways.record_digests import record_key
 
 OUTBOX: Final = Notification.metadata.tables["notification"]
 SETTLED_ACTIONS: Final = {
@@ -31,24 +32,27 @@ BASIS: Final = "outbox delivery (notifications.delivery)"
 
 
 def insert_outbox(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Inserts outbox rows in one statement (a sweep queues thousands) and returns their ids,
-    in the rows' order."""
-    if not rows:
-        return []
-    statement = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
-    return [int(found) for found in session.connection().execute(statement, rows).scalars()]
+    """Inserts outbox rows in bulk (a sweep queues thousands) and returns their ids, in the
+    rows' order."""
+    ids = allocate_ids(session, OUTBOX, len(rows))
+    numbered = [{"id": row_id, **row} for row, row_id in zip(rows, ids, strict=True)]
+    insert_rows(session, OUTBOX, numbered)
+    return ids
 
 
 def queued_covers(
-    rows: Sequence[Mapping[str, Any]], ids: Sequence[int], salt: str
+    rows: Sequence[Mapping[str, Any]],
+    ids: Sequence[int],
+    salt: str,
+    digests: BatchDigests | None = None,
 ) -> dict[str, str]:
     """``notification:<id>`` -> digest, for rows ``insert_outbox`` just wrote of the case
-    whose ``pii_salt`` is ``salt`` (the route enters as its commitment)."""
+    whose ``pii_salt`` is ``salt`` (the route enters as its commitment). A sweep passes one
+    ``digests`` for all its batch's messages."""
     key = commitment_key(salt)
+    digest = (digests or BatchDigests("notification")).digest
     return {
-        record_key("notification", row_id): record_digest(
-            "notification", {**row, "id": row_id}, salt, key
-        )
+        record_key("notification", row_id): digest({**row, "id": row_id}, salt, key)
         for row, row_id in zip(rows, ids, strict=True)
     }
 

@@ -8,7 +8,8 @@ assembles them and resolves the recipients, so the two cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert
@@ -36,6 +37,19 @@ def owning_team_label(team: str) -> str:
     return TEAM_NAMES.get(team, team)
 
 
+@lru_cache(maxsize=1024)
+def _due_words(minute: datetime) -> str | None:
+    return format_due(minute)
+
+
+def due_words(due: datetime | None) -> str | None:
+    """``format_due``, once per minute: it names no seconds, and UK time is a whole number of
+    hours from UTC, so a sweep's thousands of alerts due within a few minutes share a few."""
+    if due is None:
+        return None
+    return _due_words(due.astimezone(UTC).replace(second=0, microsecond=0))
+
+
 def message_rows(
     resolver: RouteResolver,
     *,
@@ -61,7 +75,7 @@ def message_rows(
         case_reference=case_reference,
         pathway=pathway_title,
         event=event,
-        due=format_due(due),
+        due=due_words(due),
         owning_team=owning_team_label(owning_team),
         link=case_link(get_settings().base_url, case_reference),
     )

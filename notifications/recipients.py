@@ -41,6 +41,8 @@ class RouteResolver:
         self._authorities: dict[str, Authority] = {}
         self._role_routes: dict[tuple[str, str], list[str]] = {}
         self._case_staff: dict[int, list[str]] = {}
+        self._staff_roles: dict[tuple[str, str], list[str]] = {}
+        self._roles_loaded: set[str] = set()
 
     def authority(self, authority_id: str) -> Authority:
         if authority_id not in self._authorities:
@@ -61,6 +63,21 @@ class RouteResolver:
             found[case_id].append(email_route(email))
         for case_id in wanted:
             self._case_staff[case_id] = found.get(case_id, [])
+
+    def preload_staff_roles(self, authority_ids: Iterable[str]) -> None:
+        """Every role of every active staff member at these authorities, in one query: a sweep
+        asks for a few roles at each authority its batch touches."""
+        wanted = sorted(set(authority_ids) - self._roles_loaded)
+        if not wanted:
+            return
+        for authority_id, role, email in self._session.exec(
+            select(StaffMember.authority_id, StaffRole.role, StaffMember.email)
+            .join(StaffRole, col(StaffRole.staff_id) == col(StaffMember.id))
+            .where(col(StaffMember.authority_id).in_(wanted), col(StaffMember.active).is_(True))
+        ).all():
+            key = (str(authority_id), role)
+            self._staff_roles.setdefault(key, []).append(email_route(email))
+        self._roles_loaded.update(wanted)
 
     def team_routes(self, authority_id: str, team: str) -> list[str]:
         authority = self.authority(authority_id)
@@ -84,19 +101,24 @@ class RouteResolver:
     def role_routes(self, authority_id: str, role: str) -> list[str]:
         key = (authority_id, role)
         if key not in self._role_routes:
-            emails = self._session.exec(
-                select(StaffMember.email)
-                .join(StaffRole, col(StaffRole.staff_id) == col(StaffMember.id))
-                .where(
-                    StaffRole.role == role,
-                    StaffMember.authority_id == authority_id,
-                    col(StaffMember.active).is_(True),
-                )
-            ).all()
-            self._role_routes[key] = [email_route(email) for email in emails] or self.team_routes(
-                authority_id, team_of_role(role)
-            )
+            if authority_id in self._roles_loaded:
+                named = self._staff_roles.get(key, [])
+            else:
+                named = self._staff_with_role(authority_id, role)
+            self._role_routes[key] = named or self.team_routes(authority_id, team_of_role(role))
         return self._role_routes[key]
+
+    def _staff_with_role(self, authority_id: str, role: str) -> list[str]:
+        emails = self._session.exec(
+            select(StaffMember.email)
+            .join(StaffRole, col(StaffRole.staff_id) == col(StaffMember.id))
+            .where(
+                StaffRole.role == role,
+                StaffMember.authority_id == authority_id,
+                col(StaffMember.active).is_(True),
+            )
+        ).all()
+        return [email_route(email) for email in emails]
 
     def host_lha_routes(self, facts: Mapping[str, Any]) -> list[str]:
         return self._named_lha_routes(

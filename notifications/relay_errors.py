@@ -1,16 +1,19 @@
-"""Why Apprise could not hand a message to the relay, read from what Apprise logged.
+"""Why a message could not be handed to the relay: a failure kind and a reason fit to keep.
 
-``Apprise.notify`` only says True or False. The e-mail plugin logs the exception behind a
-False at DEBUG ("Socket Exception: [Errno 111] Connection refused"), so the sender captures the
-``apprise`` logger for the one call and ``classify`` turns those lines into a failure kind and
-a reason fit to keep: a fixed phrase and the SMTP reply code, never the relay's own text (it
-can echo an address) nor the URL (it can hold the relay's password).
+E-mail goes over SMTP sessions the sender holds (``notifications.smtp_sessions``), so its
+failures arrive as the smtplib or socket exception itself (``classify_error``). Other channels
+go through ``Apprise.notify``, which only says True or False: its plugins log the exception
+behind a False at DEBUG ("Socket Exception: [Errno 111] Connection refused"), so the sender
+captures the ``apprise`` logger for the one call and ``classify`` reads those lines. Either way
+the reason is a fixed phrase and the SMTP reply code, never the relay's own text (it can echo
+an address) nor the URL (it can hold the relay's password).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,6 +27,16 @@ SMTP_REPLY = re.compile(r"\((\d{3}), b?['\"](\d\.\d{1,3}\.\d{1,3})?")
 # SMTPSenderRefused adds the refused sender: "(553, b'5.7.1 ...', 'from@host')".
 SENDER_REFUSED = re.compile(r"^\(\d{3}, b?['\"].*['\"], ['\"][^'\"]*['\"]\)$")
 AUTH_CODES = frozenset({"530", "534", "535", "538"})
+
+
+class DeliveryError(RuntimeError):
+    """A failed attempt, with its kind; the reason holds no URL and no credential."""
+
+    def __init__(self, kind: FailureKind, reason: str) -> None:
+        super().__init__(reason)
+        self.kind: FailureKind = kind
+        self.reason = reason
+
 
 # The first rule whose fragment appears in the exception text wins; order matters ("Connection
 # unexpectedly closed: timed out" is a timeout).
@@ -58,15 +71,18 @@ TEXT_RULES: tuple[tuple[tuple[str, ...], FailureKind], ...] = (
 
 
 class _Capture(logging.Filter):
-    """Keeps every message the logger makes and passes on only those it would have passed."""
+    """Keeps every message the logger makes in the capturing thread, and passes on only those
+    it would have passed."""
 
     def __init__(self, threshold: int) -> None:
         super().__init__()
         self.threshold = threshold
+        self.thread = threading.get_ident()
         self.lines: list[str] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
-        self.lines.append(record.getMessage())
+        if record.thread == self.thread:
+            self.lines.append(record.getMessage())
         return record.levelno >= self.threshold
 
 
@@ -76,7 +92,8 @@ def captured_apprise_log() -> Iterator[list[str]]:
 
     A filter rather than ``apprise.LogCapture``: that lowers the logger's level, and the DEBUG
     lines (recipient addresses among them) would then reach every handler above it, Prefect's
-    console too. Not for concurrent use from several threads: deliveries run one at a time.
+    console too. The lines are the capturing thread's own; as the level is the logger's, one
+    capture at a time (``notifications.senders`` holds a lock around it).
     """
     logger = logging.getLogger(LOGGER_NAME)
     capture = _Capture(logger.getEffectiveLevel())
@@ -117,6 +134,17 @@ def classify_exception_text(text: str) -> FailureKind:
     return "relay-error"
 
 
+def _failure(text: str) -> DeliveryError:
+    kind = classify_exception_text(text)
+    return DeliveryError(kind, f"{KIND_LABELS[kind]}{_smtp_code(text)}")
+
+
+def classify_error(error: BaseException) -> DeliveryError:
+    """The failure an smtplib or socket exception stands for; its text is what Apprise's
+    e-mail plugin would have logged of it, so both paths give the same kind and reason."""
+    return _failure(str(error))
+
+
 def classify(lines: list[str]) -> tuple[FailureKind, str]:
     """The failure kind and a reason to keep, from the lines a failed ``notify`` logged."""
     exceptions = [
@@ -127,6 +155,5 @@ def classify(lines: list[str]) -> tuple[FailureKind, str]:
             return "invalid-route", "invalid route: it names no recipient"
         return "relay-error", KIND_LABELS["relay-error"]
     # The last one is the failure that ended the attempt.
-    text = exceptions[-1]
-    kind = classify_exception_text(text)
-    return kind, f"{KIND_LABELS[kind]}{_smtp_code(text)}"
+    failure = _failure(exceptions[-1])
+    return failure.kind, failure.reason

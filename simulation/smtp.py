@@ -16,7 +16,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from notifications.delivery import IDEMPOTENCY_HEADER
+from notifications.senders import IDEMPOTENCY_HEADER
 
 
 @dataclass
@@ -70,12 +70,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_sink() -> Iterator[SmtpSink]:
-    """An SMTP sink listening on a free local port until the block ends."""
-    sink = SmtpSink(free_port())
+def serving(sink: SmtpSink) -> Iterator[SmtpSink]:
+    """``sink`` listening on its port until the block ends: a relay that is up. Outside the
+    block nothing listens there (a relay that is down), and what the sink received is kept."""
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
     try:
         yield sink
     finally:
         controller.stop()
+
+
+@contextmanager
+def running_sink() -> Iterator[SmtpSink]:
+    """An SMTP sink listening on a free local port until the block ends."""
+    with serving(SmtpSink(free_port())) as sink:
+        yield sink

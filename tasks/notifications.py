@@ -11,10 +11,12 @@ from prefect.cache_policies import NO_CACHE
 from infrastructure import clock
 from infrastructure.db import get_engine
 from notifications.delivery import deliver_due
+from tasks.failures import failures_by_reference
 
 
 @task(name="deliver-due-notifications", cache_policy=NO_CACHE)
 def deliver_batch(limit: int) -> dict[str, Any]:
     """Claims and sends up to ``limit`` due rows; counts of each outcome (no row content)."""
-    engine = get_engine()
-    return asdict(deliver_due(engine, clock.now(engine), limit))
+    with failures_by_reference("a batch of notifications was not delivered"):
+        engine = get_engine()
+        return asdict(deliver_due(engine, clock.now(engine), limit))

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from application.cases import Applied, apply_event
 from infrastructure.db import get_engine, session_scope
-from infrastructure.error_reference import report_unexpected
-
-log = logging.getLogger(__name__)
-
-
-class EventNotAppliedError(RuntimeError):
-    """What Prefect is told when applying an event failed: a reference, never the cause."""
+from tasks.failures import failures_by_reference
 
 
 @task(name="apply-transition", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=1)
@@ -26,16 +18,11 @@ def apply_transition(case_ref: str, event_id: int) -> Applied:
     The ``Applied`` itself is returned, not a dict of it: nothing is persisted (no cache policy,
     and the flow keeps no result), so it never has to survive serialisation, and its nested
     summary reaches the flow intact."""
-    try:
-        with session_scope(get_engine()) as session:
-            applied = apply_event(session, case_ref, event_id)
-    except Exception as error:
-        # Prefect writes a failed task's exception to its console, its API and the run's state,
-        # and the message may quote the case's personal data: only a reference goes there.
-        reference = report_unexpected(error, log)
-        raise EventNotAppliedError(
-            f"case {case_ref} event {event_id} was not applied: unexpected error {reference}"
-        ) from None
+    with (
+        failures_by_reference(f"case {case_ref} event {event_id} was not applied"),
+        session_scope(get_engine()) as session,
+    ):
+        applied = apply_event(session, case_ref, event_id)
     get_run_logger().info(
         "case %s event %s: %s%s (step now %s)",
         applied.case_reference,

@@ -29,7 +29,11 @@ router = APIRouter(tags=["cases"], dependencies=[Depends(cap_body)])
 
 MAX_INPUT_FIELDS: Final = 100
 STEP: Final = r"^[a-z][a-z0-9_]{0,79}$"
-STILL_RUNNING: Final = {"model": CommittedPublic, "description": "Recorded; its flow is running"}
+STILL_RUNNING: Final = {
+    "model": CommittedPublic,
+    "description": "Recorded, not applied yet: its flow is running, or waits for the Prefect "
+    "server, and the timer sweep runs it once the server is back",
+}
 
 
 class _Body(BaseModel):

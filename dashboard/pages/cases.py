@@ -254,7 +254,7 @@ def _answer(
     the answers broke, or the page for any other refusal. An opening lands on ``opened``, whose
     banner says what was already overdue when the case opened."""
     if not isinstance(outcome, Refusal):
-        notice = applied_notice if outcome.status == "applied" else "rejected"
+        notice = {"applied": applied_notice, "pending": "waiting"}.get(outcome.status, "rejected")
         return RedirectResponse(f"/cases/{outcome.case_reference}?done={notice}", status_code=303)
     if outcome.code in FORM_REFUSALS:
         return redraw(errors_from_refusal(outcome, model), outcome.http_status)

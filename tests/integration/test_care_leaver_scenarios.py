@@ -450,7 +450,7 @@ def _s208_last_day_is_start_plus_13(played: Played, session: Session) -> None:
     assert alert.recipients and all(r.endswith("@canterbury.gov.uk") for r in alert.recipients)
     text = alert.text()
     assert case.reference in alert.subject and case.reference in text
-    assert "Notice due by Sun 19 Sep 2027 23:59 (UK time)" in " ".join(text.split()), text
+    assert "Notice due by: Sun 19 Sep 2027 23:59 (UK time)" in " ".join(text.split()), text
     # The B&B reason is a personal copy: the audit chain holds its commitment, not the text.
     reason = case.facts["bb_exceptional_use"]["reason"]
     assert "East Kent" in reason
