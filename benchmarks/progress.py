@@ -14,8 +14,8 @@ from typing import TypeVar
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
+    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -37,10 +37,11 @@ def seeding(description: str, total: int, console: Console | None = None) -> Ite
     if not console.is_terminal:
         yield _ignore
         return
+    # Narrow enough for an 80-column terminal beside a 40-character description.
     bar = Progress(
         TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
+        BarColumn(bar_width=12),
+        TaskProgressColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,

@@ -70,23 +70,29 @@ def _format_value(value: float | None) -> str:
     return f"{value:.3g}" if abs(value) < 0.01 else f"{value:.2f}"
 
 
-def table(results: Sequence[Result], title: str) -> Table:
+NOTES_INLINE_WIDTH = 140
+"""Narrower than this (an 80-column terminal), the notes go under the table: in a column of
+their own they squeeze the figures to an ellipsis."""
+
+
+def table(results: Sequence[Result], title: str, with_notes: bool = True) -> Table:
     grid = Table(title=title, title_justify="left")
-    grid.add_column("name", no_wrap=True)
-    grid.add_column("value", justify="right")
-    grid.add_column("unit")
-    grid.add_column("target")
-    grid.add_column("ok")
-    grid.add_column("note", overflow="fold")
+    grid.add_column("name", overflow="fold")
+    grid.add_column("value", justify="right", no_wrap=True)
+    grid.add_column("unit", no_wrap=True)
+    grid.add_column("target", no_wrap=True)
+    grid.add_column("ok", no_wrap=True)
+    if with_notes:
+        grid.add_column("note", overflow="fold")
     for row in results:
-        grid.add_row(
+        cells = [
             row.name,
             _format_value(row.value),
             row.unit,
             row.target,
             "[green]yes[/green]" if row.ok else "[red]NO[/red]",
-            row.note,
-        )
+        ]
+        grid.add_row(*cells, *([row.note] if with_notes else []))
     return grid
 
 
@@ -96,7 +102,12 @@ def print_table(results: Sequence[Result], title: str, console: Console | None =
         if not console.is_terminal:
             # Piped into a log: rich would fold the notes into 80 columns.
             console = Console(width=220)
-    console.print(table(results, title))
+    inline = console.width >= NOTES_INLINE_WIDTH
+    console.print(table(results, title, with_notes=inline))
+    if not inline:
+        for row in results:
+            if row.note:
+                console.print(f"[bold]{row.name}[/bold]: {row.note}", highlight=False)
 
 
 def to_json(results: Iterable[Result]) -> list[dict[str, Any]]:

@@ -83,6 +83,20 @@ def test_table_shows_every_row_and_marks_misses() -> None:
     assert "crashed: boom" in text and "NO" in text
 
 
+def test_an_80_column_terminal_shows_every_figure_whole_and_the_notes_below() -> None:
+    console = Console(record=True, width=80)
+    rows = [
+        measured("dashboard_caseload_filtered_first_ratio_postgres", 8.55, "x", "<= 10", "p95"),
+        measured("delivery_messages_per_second", 1086.4, "msg/s", ">= 20", "a long " * 30),
+    ]
+    print_table(rows, "bench", console)
+    text = console.export_text()
+    assert "8.55" in text and "1,086" in text and "…" not in text
+    assert "dashboard_caseload_filtered_first_ratio_postgres" in "".join(text.split())
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "delivery_messages_per_second: a long a long" in " ".join(text.split())
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_small_and_full_scale_report_the_same_sweep_names(backend: str) -> None:
     full = [name for name, _, _ in sweep_cost.result_names(backend, FULL)]
