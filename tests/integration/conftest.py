@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from application.directory import import_directory
 from infrastructure.caches import reset_caches
 from infrastructure.db import get_engine, session_scope
 from simulation.smtp import SmtpSink, running_sink
+from tests.support.off_loop import run_coroutine
 
 
 @pytest.fixture(scope="session")
@@ -57,4 +57,4 @@ def app_engine(
 
 
 def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+    return run_coroutine(coroutine)

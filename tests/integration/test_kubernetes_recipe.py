@@ -12,7 +12,6 @@ has, so this one removes the deployments and the pool it made.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from prefect.workers.base import BaseJobConfiguration
 from deployments import deploy
 from deployments.declarations import all_deployments
 from infrastructure.settings import PROJECT_ROOT
+from tests.support.off_loop import off_loop, run_coroutine
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -68,21 +68,21 @@ def kubernetes_pool() -> Iterator[str]:
                 await client.delete_deployment(deployment.id)
             await client.delete_work_pool(name)
 
-    asyncio.run(create())
+    run_coroutine(create())
     try:
         yield name
     finally:
-        asyncio.run(remove())
+        run_coroutine(remove())
 
 
 def test_deploy_refuses_a_kubernetes_pool_without_an_image(
     kubernetes_pool: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as refused:
-        deploy.main(["--pool", kubernetes_pool])
+        off_loop(deploy.main, ["--pool", kubernetes_pool])
     assert refused.value.code == 2
     assert "--image: a kubernetes pool starts each run from one" in capsys.readouterr().err
-    assert asyncio.run(_deployments_on(kubernetes_pool)) == []
+    assert run_coroutine(_deployments_on(kubernetes_pool)) == []
 
 
 def test_every_deployment_goes_on_the_kubernetes_pool_and_renders_a_job_with_image_and_secret(
@@ -90,22 +90,22 @@ def test_every_deployment_goes_on_the_kubernetes_pool_and_renders_a_job_with_ima
 ) -> None:
     declared = {f"{d.flow_name}/{d.name}" for d in all_deployments()}
     # Deploying updates a deployment of the same name: another test's would change under it.
-    assert not asyncio.run(_existing(declared)), "the session's Prefect server already has them"
-    deploy.main(["--pool", kubernetes_pool, "--image", IMAGE])
+    assert not run_coroutine(_existing(declared)), "the session's Prefect server already has them"
+    off_loop(deploy.main, ["--pool", kubernetes_pool, "--image", IMAGE])
 
     async def read() -> tuple[dict[str, Any], list[DeploymentResponse]]:
         async with get_client() as client:
             pool = await client.read_work_pool(kubernetes_pool)
         return pool.base_job_template, await _deployments_on(kubernetes_pool)
 
-    template, deployments = asyncio.run(read())
+    template, deployments = run_coroutine(read())
     assert template == json.loads(TEMPLATE.read_text())  # the server kept it as written
     assert {f"{d.name}/{d.name}" for d in deployments} == declared
     for deployment in deployments:
         assert deployment.job_variables == {"image": IMAGE}, deployment.name
         assert deployment.entrypoint is not None
         assert deployment.entrypoint.startswith(("deployments.entrypoints.", "flows."))
-        job = asyncio.run(
+        job = run_coroutine(
             KubernetesJob.from_template_and_values(template, deployment.job_variables)
         )
         _check_job(job)

@@ -5,7 +5,6 @@ renders, saying "unreachable", while the Prefect server is down or silent."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
 import time
@@ -35,6 +34,7 @@ from infrastructure import clock
 from infrastructure.db import session_scope
 from models import AuditEvent, Case, Notification, Timer
 from simulation.smtp import free_port
+from tests.support.off_loop import run_coroutine
 
 PASSWORD = "a long test passphrase"
 CANARY = "Zebedee Canarywharf"
@@ -293,7 +293,7 @@ def test_a_registered_deployment_shows_whether_it_is_served_and_its_last_run() -
             for state in states:
                 await client.set_flow_run_state(run.id, state, force=True)
 
-    asyncio.run(run_once())
+    run_coroutine(run_once())
     # What is read is under test here, not how long the page waits: a loaded CI machine may
     # take longer than the page's few seconds.
     health = prefect_health((name, "timer-sweep/no-such-deployment"), probe=30, budget=60)

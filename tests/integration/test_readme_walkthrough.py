@@ -7,7 +7,6 @@ is given to it), and put its flow runs on that system's Prefect server.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -24,6 +23,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from infrastructure.settings import PROJECT_ROOT
 from simulation.smtp import free_port
 from tests.integration.test_serve import PATHWAYS, descendants, healthy, still_running
+from tests.support.off_loop import run_coroutine
 
 README = PROJECT_ROOT / "README.md"
 PLACEHOLDER = "JP-7K3Q-9D2F"
@@ -90,7 +90,7 @@ def flow_runs_tagged(api: str, tag: str) -> list[str]:
                 )
                 return [run.name for run in runs]
 
-    return asyncio.run(read())
+    return run_coroutine(read())
 
 
 @pytest.mark.slow

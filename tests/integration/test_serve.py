@@ -40,6 +40,7 @@ from infrastructure.settings import PROJECT_ROOT
 from models import Notification
 from runtime.in_flight_runs import cancel_unfinished_runs
 from simulation.smtp import free_port
+from tests.support.off_loop import run_coroutine
 
 PATHWAYS = Path(sys.executable).parent / "pathways"
 # Bounds the waits so a broken start fails instead of hanging; it says nothing about speed.
@@ -119,7 +120,7 @@ def registered(api: str) -> dict[str, DeploymentResponse]:
             async with get_client() as client:
                 return {d.name: d for d in await client.read_deployments(limit=200)}
 
-    return asyncio.run(read())
+    return run_coroutine(read())
 
 
 @pytest.fixture
@@ -174,7 +175,7 @@ def trigger(api: str, deployment_id: uuid.UUID) -> None:
             async with get_client() as client:
                 await client.create_flow_run_from_deployment(deployment_id)
 
-    asyncio.run(create())
+    run_coroutine(create())
 
 
 def answers(url: str) -> bool:
@@ -359,7 +360,7 @@ def test_start_up_frees_a_slot_held_by_a_dead_run_and_skips_only_missed_schedule
                 states[name] = state_of(await client.read_flow_run(run_id))
             return states
 
-    assert asyncio.run(scenario()) == {
+    assert run_coroutine(scenario()) == {
         "dead": "CRASHED",
         "next": "PENDING",  # the slot is free again
         "missed": "CANCELLED",
@@ -392,7 +393,7 @@ def test_stopping_cancels_the_runs_left_unfinished_and_frees_their_slot() -> Non
             following = state_of(await client.read_flow_run(after))
             return state_of(run), run.state.message, following, found, cancelled
 
-    state, message, following, found, cancelled = asyncio.run(scenario())
+    state, message, following, found, cancelled = run_coroutine(scenario())
     assert (state, message) == (
         "CANCELLED",
         "pathways serve stopped while this run was in progress",
