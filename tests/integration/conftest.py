@@ -9,11 +9,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 import tests.support.example_pathway  # noqa: F401  (registers the example definition)
-from application.directory import import_directory
-from infrastructure.caches import reset_caches
-from infrastructure.db import get_engine, session_scope
 from simulation.smtp import SmtpSink, running_sink
 from tests.support.off_loop import run_coroutine
+from tests.support.running_app import running_app
 
 
 @pytest.fixture(scope="session")
@@ -43,17 +41,9 @@ def app_engine(
     migrated_database_url: str, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Engine]:
     """The application configured on a fresh database with the directory imported."""
-    monkeypatch.setenv("PATHWAYS_DATABASE_URL", migrated_database_url)
     monkeypatch.setenv("PATHWAYS_SMTP_URL", smtp_sink.url)
-    reset_caches()
-    engine = get_engine()
-    with session_scope(engine) as session:
-        import_directory(session)
-    try:
+    with running_app(migrated_database_url, monkeypatch) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        reset_caches()
 
 
 def run(coroutine: Any) -> Any:

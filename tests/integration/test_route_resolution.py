@@ -23,17 +23,17 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
-from application.directory import import_directory
 from application.outbox_admin import retry_dead_letters
 from infrastructure import clock
 from infrastructure.caches import reset_caches
-from infrastructure.db import get_engine, migrate, session_scope
+from infrastructure.db import migrate, session_scope
 from infrastructure.settings import PROJECT_ROOT
 from models import Notification
 from notifications.dead_letters import DEAD_LETTER_TEMPLATE
 from notifications.delivery import deliver_due
 from simulation.smtp import SmtpSink, free_port, running_sink
 from tests.support.cases import start_case
+from tests.support.running_app import running_app
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -52,19 +52,11 @@ def relay_url(port: int, password: str | None = None) -> str:
 @contextmanager
 def configured(database_url: str, env: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The application on a fresh database; its relay, for now, a down one with a password."""
-    env.setenv("PATHWAYS_DATABASE_URL", database_url)
     env.setenv("PATHWAYS_SMTP_URL", relay_url(free_port(), CANARY))
     for name in ("PATHWAYS_RETRY_SCHEDULE", "PATHWAYS_OPERATIONS_EMAIL", "PATHWAYS_ROUTES"):
         env.delenv(name, raising=False)
-    reset_caches()
-    engine = get_engine()
-    with session_scope(engine) as session:
-        import_directory(session)
-    try:
+    with running_app(database_url, env) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        reset_caches()
 
 
 @pytest.fixture

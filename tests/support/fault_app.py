@@ -21,14 +21,13 @@ from sqlmodel import SQLModel
 
 from application.accounts import SignedIn, add_account, issue_api_token, sign_in
 from application.cases import Submitted, apply_event, open_case
-from application.directory import import_directory
 from dashboard.app import create_app
 from dashboard.security import SESSION_COOKIE
 from infrastructure.audit import verify_chain
-from infrastructure.caches import reset_caches
-from infrastructure.db import get_engine, migrate, session_scope
+from infrastructure.db import migrate, session_scope
 from tests.support.cases import acting_for, ensure_staff
 from tests.support.private_postgres import PrivatePostgres, private_postgres
+from tests.support.running_app import running_app
 
 HO = "lha-housing-officer"
 AUTHORITY = "dartford"
@@ -39,17 +38,9 @@ VISIT = {"visited_family": True, "visited_young_person": True}
 @contextmanager
 def app_on(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The application configured on ``url`` (migrated, the directory imported)."""
-    monkeypatch.setenv("PATHWAYS_DATABASE_URL", url)
-    reset_caches()
     migrate(url)
-    engine = get_engine()
-    with session_scope(engine) as session:
-        import_directory(session)
-    try:
+    with running_app(url, monkeypatch) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        reset_caches()
 
 
 @contextmanager
